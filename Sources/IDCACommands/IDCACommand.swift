@@ -1,0 +1,35 @@
+import ArgumentParser
+
+/// The `idca` command line: every operator task is a subcommand of this root.
+public struct IDCACommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "idca",
+        abstract: "idca — identity certification authority (后台实名、前台自愿).",
+        subcommands: [ValidateCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses `arguments` (without the program name), runs the command and returns the process
+    /// exit status.
+    ///
+    /// ArgumentParser reports usage errors as EX_USAGE (64); idca's contract, like most Unix
+    /// filters, uses 2 for them so that scripts can tell "bad invocation" (2) from "some input was
+    /// invalid" (1).
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                return 0
+            }
+            if !message.isEmpty { printToStandardError(message) }
+            return code == .validationFailure ? 2 : code.rawValue
+        }
+    }
+}

@@ -1,0 +1,9 @@
+import IDCACommands
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+exit(IDCACommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
