@@ -35,7 +35,10 @@ public struct SyntheticNumbers: Sendable {
 
     /// A valid organization code outside the reserved PDY range; mostly digits, as issued.
     public func organizationCode(using random: inout some RandomNumberGenerator) -> String {
-        let letters = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        organizationCode(letters: Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), using: &random)
+    }
+
+    private func organizationCode(letters: [Character], using random: inout some RandomNumberGenerator) -> String {
         while true {
             var body = ""
             // About one code in five carries letters in its body, as codes issued by some regions do.
@@ -46,11 +49,13 @@ public struct SyntheticNumbers: Sendable {
         }
     }
 
-    /// A valid credit code embedding `organizationCode` (a fresh one when `nil`).
+    /// A valid credit code embedding `organizationCode` (a fresh one when `nil`), which must then
+    /// use only characters of the credit code alphabet.
     public func creditCode(organizationCode: String? = nil, using random: inout some RandomNumberGenerator) -> String {
         let authorities = Array("123456789ANY")
         let categories = Array("123459")
-        let orgCode = organizationCode ?? self.organizationCode(using: &random)
+        // Codes issued since 2015 avoid I, O, S, V and Z so that they fit the credit code alphabet.
+        let orgCode = organizationCode ?? self.organizationCode(letters: Array(CreditCode.alphabet), using: &random)
         let division = currentCountyCodes.randomElement(using: &random)!
         let first17 = String(authorities.randomElement(using: &random)!) + String(categories.randomElement(using: &random)!)
             + digits(division, 6) + orgCode
