@@ -1,5 +1,8 @@
 /// Collects output and writes it in blocks: one `write` per ~64 KiB, never one per line.
-final class OutputBuffer {
+///
+/// A struct used in place (`inout`), not a class: appends to a class's array property pay a
+/// dynamic exclusivity check each, which profiling showed was most of the `--json` time.
+struct OutputBuffer {
     private let descriptor: Int32
     private var bytes: [UInt8] = []
     private let blockSize: Int
@@ -11,19 +14,30 @@ final class OutputBuffer {
     }
 
     @inline(__always)
-    func append(_ text: StaticString) {
+    mutating func append(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     @inline(__always)
-    func append(_ text: String) {
+    mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// Appends `value` as a JSON string literal, quotes included (RFC 8259 escaping).
-    func appendJSONString(_ value: String) {
+    mutating func appendJSONString(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        var value = value
+        let isPlain = value.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !isPlain { appendEscaped(value) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscaped(_ value: String) {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
@@ -37,11 +51,10 @@ final class OutputBuffer {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// Appends `,"name":"value"`, or `,"name":null` when `value` is `nil`.
-    func appendJSONField(_ name: StaticString, _ value: String?) {
+    mutating func appendJSONField(_ name: StaticString, _ value: String?) {
         append(",\"")
         append(name)
         append("\":")
@@ -50,11 +63,11 @@ final class OutputBuffer {
 
     /// Writes out a full block; smaller amounts wait for more output or for `flush()`.
     @inline(__always)
-    func flushIfFull() throws {
+    mutating func flushIfFull() throws {
         if bytes.count >= blockSize { try flush() }
     }
 
-    func flush() throws {
+    mutating func flush() throws {
         guard !bytes.isEmpty else { return }
         try bytes.withUnsafeBytes { try writeFully(descriptor, $0) }
         bytes.removeAll(keepingCapacity: true)

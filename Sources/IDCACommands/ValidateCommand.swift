@@ -59,17 +59,17 @@ struct ValidateCommand: ParsableCommand {
 
     /// Runs the report over the arguments or standard input and returns how many inputs were invalid.
     private func check<Number: ValidationReportable>(_: Number.Type, context: ValidationContext) throws -> Int {
-        let output = OutputBuffer(descriptor: 1)
-        var report = ValidationReport<Number>(context: context, output: output, json: json, upgradesLegacyNumbers: upgrade)
+        var report = ValidationReport<Number>(
+            context: context, output: OutputBuffer(descriptor: 1), json: json, upgradesLegacyNumbers: upgrade)
         if values.isEmpty {
-            try LineReader(descriptor: 0).forEachLine({ line in try report.report(line) }, whenIdle: { try output.flush() })
+            try LineReader(descriptor: 0).forEachLine({ line in try report.report(line) }, whenIdle: { try report.output.flush() })
         } else {
             for value in values {
                 var value = value
                 value.withUTF8 { report.report($0) }
             }
         }
-        try output.flush()
+        try report.output.flush()
         return report.invalidCount
     }
 }

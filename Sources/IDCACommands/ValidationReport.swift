@@ -3,38 +3,38 @@ import IDCARules
 /// How `idca validate` prints a verdict: the details of a valid number, one JSON field at a time.
 protocol ValidationReportable: IdentityNumber {
     /// Appends this number's detail fields (each as `,"name":value`) after `"valid":true`.
-    func appendDetails(to output: OutputBuffer)
+    func appendDetails(to output: inout OutputBuffer)
 }
 
 extension ResidentIDNumber: ValidationReportable {
-    func appendDetails(to output: OutputBuffer) {
+    func appendDetails(to output: inout OutputBuffer) {
         output.appendJSONField("canonical", canonical)
         output.appendJSONField("masked", masked)
         output.appendJSONField("region_code", region.codeString)
         output.appendJSONField("region_name", region.name)
         output.appendJSONField("region_status", region.status.rawValue)
-        output.appendJSONField("province", RegionTable.standard.province(containing: region.code)?.name)
+        output.appendJSONField("province", province?.name)
         output.appendJSONField("birth_date", birthDate.description)
         output.appendJSONField("sex", sex.rawValue)
     }
 }
 
 extension OrganizationCode: ValidationReportable {
-    func appendDetails(to output: OutputBuffer) {
+    func appendDetails(to output: inout OutputBuffer) {
         output.appendJSONField("canonical", canonical)
         output.appendJSONField("display", display)
     }
 }
 
 extension CreditCode: ValidationReportable {
-    func appendDetails(to output: OutputBuffer) {
+    func appendDetails(to output: inout OutputBuffer) {
         output.appendJSONField("canonical", canonical)
         output.appendJSONField("registration_authority", String(registrationAuthority))
         output.appendJSONField("organization_category", String(organizationCategory))
         output.appendJSONField("division_code", division.codeString)
         output.appendJSONField("division_name", division.name)
         output.appendJSONField("division_status", division.status.rawValue)
-        output.appendJSONField("province", RegionTable.standard.province(containing: division.code)?.name)
+        output.appendJSONField("province", province?.name)
         output.appendJSONField("organization_code", organizationCode.canonical)
     }
 }
@@ -45,7 +45,7 @@ extension CreditCode: ValidationReportable {
 /// call to the allocation-free `violation(in:context:)` and one append of `VALID\n`.
 struct ValidationReport<Number: ValidationReportable> {
     let context: ValidationContext
-    let output: OutputBuffer
+    var output: OutputBuffer
     let json: Bool
     /// Convert 15-digit first-generation resident IDs before validating, and print the number.
     let upgradesLegacyNumbers: Bool
@@ -92,7 +92,7 @@ struct ValidationReport<Number: ValidationReportable> {
         let number = Number(uncheckedValidBytes: bytes, context: context)
         if json {
             output.append("{\"valid\":true")
-            number.appendDetails(to: output)
+            number.appendDetails(to: &output)
             if upgradesLegacyNumbers { output.append(upgraded ? ",\"upgraded\":true" : ",\"upgraded\":false") }
             output.append("}\n")
         } else {

@@ -89,11 +89,12 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        var text = zeroPaddedDigits(year, width: 4)
+        text += "-"
+        text += zeroPaddedDigits(month, width: 2)
+        text += "-"
+        text += zeroPaddedDigits(day, width: 2)
+        return text
     }
 
     /// Whether the year has 29 February (Gregorian rule: every 4th year, except centuries not divisible by 400).
@@ -117,5 +118,19 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         case 4, 6, 9, 11: return 30
         default: return 31
         }
+    }
+}
+
+/// `value` in decimal, left-padded with zeros to `width` digits (negative values are not expected).
+func zeroPaddedDigits(_ value: Int, width: Int) -> String {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+        var remaining = value
+        var count = 0
+        repeat {
+            buffer[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            count += 1
+        } while remaining > 0 || count < width
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[(20 - count)...]), as: UTF8.self)
     }
 }

@@ -43,9 +43,12 @@ public struct CreditCode: IdentityNumber {
     public let canonical: String
     /// The division code in characters 3–8.
     public let division: Region
+    /// The province-level division containing `division`, when the table has it.
+    public let province: Region?
 
-    /// Character 1: 1–9 for government departments, A for central military commission bodies,
-    /// N for industry and commerce, Y for others.
+    /// Character 1, the registration authority: 1–9 for the registering departments (1 institutional
+    /// establishment, 5 civil affairs, 9 industry and commerce, …), A for the Central Military
+    /// Commission's establishment office, N for agriculture, Y for others.
     public var registrationAuthority: Character { canonical.first! }
     /// Character 2: the organization category within its registration authority.
     public var organizationCategory: Character { canonical[canonical.index(after: canonical.startIndex)] }
@@ -64,14 +67,25 @@ public struct CreditCode: IdentityNumber {
         // One pass over the alphabet lookup gives both the format verdict and the weighted sum.
         // Weights are 3^(i−1) mod 31, so Horner's rule from the right computes Σ vᵢ·wᵢ; the
         // sum stays below 30·3^17 and needs no mod inside the loop.
-        var sum = 0
-        var index = 16
-        while index >= 0 {
-            guard let value = value(of: bytes[index]) else { return .format }
-            sum = sum &* 3 &+ Int(value)
-            index -= 1
+        let weighed: (sum: Int, checkValue: Int)? = alphabetValues.withUnsafeBufferPointer { values in
+            // Reading the table through one local pointer keeps the loop free of per-character
+            // global-access and bounds-check overhead (Docs/PERFORMANCE.md).
+            func value(_ byte: UInt8) -> Int? {
+                guard byte < 128 else { return nil }
+                let value = values[Int(byte)]
+                return value == 0xFF ? nil : Int(value)
+            }
+            var sum = 0
+            var index = 16
+            while index >= 0 {
+                guard let value = value(bytes[index]) else { return nil }
+                sum = sum &* 3 &+ value
+                index -= 1
+            }
+            guard let checkValue = value(bytes[17]) else { return nil }
+            return (sum, checkValue)
         }
-        guard let checkValue = value(of: bytes[17]) else { return .format }
+        guard let (sum, checkValue) = weighed else { return .format }
 
         switch bytes[0] {
         case UInt8(ascii: "1")...UInt8(ascii: "9"), UInt8(ascii: "A"), UInt8(ascii: "N"), UInt8(ascii: "Y"): break
@@ -79,7 +93,7 @@ public struct CreditCode: IdentityNumber {
         }
         for position in 2..<8 where !isASCIIDigit(bytes[position]) { return .divisionFormat }
         // C18 = 31 − (Σ mod 31), with 31 written 0.
-        guard Int(checkValue) == (31 - sum % 31) % 31 else { return .checksum }
+        guard checkValue == (31 - sum % 31) % 31 else { return .checksum }
         guard OrganizationCode.hasValidCheckCharacter(bytes, offset: 8) else { return .orgCodeChecksum }
         guard context.regions.contains(code: ResidentIDNumber.number(bytes, 2, 6)) else { return .divisionUnknown }
         return nil
@@ -89,6 +103,7 @@ public struct CreditCode: IdentityNumber {
         canonical = String(decoding: bytes, as: UTF8.self)
         // Force-unwrap is safe: `violation(in:context:)` checked the code is in this table.
         division = context.regions.region(code: ResidentIDNumber.number(bytes, 2, 6))!
+        province = context.regions.province(containing: division.code)
     }
 
     /// The check character for the first 17 characters, or `nil` if they are not 17 characters of the alphabet.

@@ -13,10 +13,7 @@ public struct Region: Sendable, Hashable, CustomStringConvertible {
     public let status: Status
 
     /// The code as six ASCII digits.
-    public var codeString: String {
-        let digits = String(code)
-        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
+    public var codeString: String { zeroPaddedDigits(code, width: 6) }
 
     /// The code of the province-level division that contains this one (110105 → 110000).
     public var provinceCode: Int { code / 10_000 * 10_000 }

@@ -50,6 +50,8 @@ public struct ResidentIDNumber: IdentityNumber, CustomDebugStringConvertible, Cu
     public let canonical: String
     /// The division the number was issued under (current or historical).
     public let region: Region
+    /// The province-level division containing `region`, when the table has it.
+    public let province: Region?
     public let birthDate: CivilDate
     /// The three-digit sequence code (characters 15–17).
     public let sequence: Int
@@ -70,9 +72,11 @@ public struct ResidentIDNumber: IdentityNumber, CustomDebugStringConvertible, Cu
     /// Masks an 18-character number as `110105********002X`; other text becomes all stars, since
     /// something that failed validation may still be mostly somebody's number.
     public static func mask(_ text: some StringProtocol) -> String {
-        let characters = Array(text)
-        guard characters.count == 18 else { return String(repeating: "*", count: characters.count) }
-        return String(characters[0..<6]) + "********" + String(characters[14..<18])
+        let bytes = Array(text.utf8)
+        guard bytes.count == 18, bytes.allSatisfy({ $0 < 0x80 }) else {
+            return String(repeating: "*", count: text.count)
+        }
+        return String(decoding: bytes[0..<6] + Array("********".utf8) + bytes[14..<18], as: UTF8.self)
     }
 
     public static func violation(in bytes: UnsafeBufferPointer<UInt8>, context: ValidationContext) -> Violation? {
@@ -81,8 +85,8 @@ public struct ResidentIDNumber: IdentityNumber, CustomDebugStringConvertible, Cu
         guard bytes.count == 18 else { return .length }
 
         // Horner's rule over the 17 digits gives Σ dᵢ·2^(16−i); the standard's weights are
-        // 2^(17−i) mod 11, so the weighted sum is twice that. Without a mod in the loop the sum
-        // stays below 2^18·9 and fits easily.
+        // 2^(17−i) mod 11, so twice the Horner value is congruent to the weighted sum mod 11,
+        // which is all the check needs. Without a mod in the loop the value stays below 2^18·9.
         var horner = 0
         for index in 0..<17 {
             let digit = bytes[index] &- UInt8(ascii: "0")
@@ -110,6 +114,7 @@ public struct ResidentIDNumber: IdentityNumber, CustomDebugStringConvertible, Cu
         canonical = String(decoding: bytes, as: UTF8.self)
         // Force-unwrap is safe: `violation(in:context:)` checked the code is in this table.
         region = context.regions.region(code: ResidentIDNumber.number(bytes, 0, 6))!
+        province = context.regions.province(containing: region.code)
         birthDate = CivilDate(
             uncheckedYear: ResidentIDNumber.number(bytes, 6, 4),
             month: ResidentIDNumber.number(bytes, 10, 2),

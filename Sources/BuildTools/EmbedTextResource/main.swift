@@ -28,15 +28,22 @@ fclose(input)
 
 // The literal must survive verbatim: reject anything that could end or escape a #"""…"""# string.
 guard let text = String(validating: bytes, as: UTF8.self) else { fail("\(inputPath) is not UTF-8") }
-guard !text.contains("\"\"\"#"), !text.contains("\r") else { fail("\(inputPath) cannot be embedded verbatim") }
+// `"""#` would end the literal and `\#` would start an escape or interpolation; a CR would be
+// normalized away by the compiler.
+guard !text.contains("\"\"\"#"), !text.contains("\\#"), !text.contains("\r") else {
+    fail("\(inputPath) cannot be embedded verbatim")
+}
 guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
     fail("\(name) is not a valid identifier part")
 }
 
+// The line break before the closing delimiter is not part of a multi-line literal, so adding one
+// keeps the text exact whether or not the file ends with a newline.
 let source = """
     // Generated at build time from \(inputPath.split(separator: "/").last ?? "") by EmbedTextResourcePlugin. Do not edit.
     let embedded_\(name) = #\"\"\"
-    \(text)\"\"\"#
+    \(text)
+    \"\"\"#
 
     """
 guard let output = fopen(outputPath, "wb") else { fail("cannot write \(outputPath)") }
