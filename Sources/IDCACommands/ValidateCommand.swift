@@ -17,7 +17,8 @@ struct ValidateCommand: ParsableCommand {
             Prints one line per input, in order: VALID or INVALID:<reason> (reason codes: Docs/REASON-CODES.md).
             With no VALUE arguments, reads standard input, one candidate per line: a line is everything up
             to LF, a CR right before the LF is dropped, and nothing else is trimmed.
-            Exit status: 0 when every input is valid, 1 when any is invalid, 2 on a usage error.
+            Exit status: 0 when every input is valid, 1 when any is invalid, 2 on a usage error,
+            3 when reading input or writing output failed (the verdicts printed so far stand).
             """
     )
 
@@ -36,6 +37,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Judge birth dates against this day (YYYY-MM-DD) instead of today in Asia/Shanghai, for reproducible batch checks.", valueName: "date"))
     var today: String?
 
+    /// The exit status when input cannot be read or output cannot be written.
+    static let ioFailureStatus: Int32 = 3
+
     func validate() throws {
         if upgrade && kind != .residentID {
             throw ValidationError("--upgrade applies to resident-id only.")
@@ -49,10 +53,16 @@ struct ValidateCommand: ParsableCommand {
         let date = today.flatMap(CivilDate.init(iso8601:)) ?? SystemClock.todayInShanghai()
         let context = ValidationContext(today: date)
         let invalid: Int
-        switch kind {
-        case .residentID: invalid = try check(ResidentIDNumber.self, context: context)
-        case .organizationCode: invalid = try check(OrganizationCode.self, context: context)
-        case .creditCode: invalid = try check(CreditCode.self, context: context)
+        do {
+            switch kind {
+            case .residentID: invalid = try check(ResidentIDNumber.self, context: context)
+            case .organizationCode: invalid = try check(OrganizationCode.self, context: context)
+            case .creditCode: invalid = try check(CreditCode.self, context: context)
+            }
+        } catch let error as IOError {
+            // Neither "all valid" nor "some invalid": the verdicts are incomplete.
+            printToStandardError("idca validate: \(error)")
+            throw ExitCode(ValidateCommand.ioFailureStatus)
         }
         if invalid > 0 { throw ExitCode(1) }
     }
@@ -62,7 +72,13 @@ struct ValidateCommand: ParsableCommand {
         var report = ValidationReport<Number>(
             context: context, output: OutputBuffer(descriptor: 1), json: json, upgradesLegacyNumbers: upgrade)
         if values.isEmpty {
-            try LineReader(descriptor: 0).forEachLine({ line in try report.report(line) }, whenIdle: { try report.output.flush() })
+            do {
+                try LineReader(descriptor: 0).forEachLine({ line in try report.report(line) }, whenIdle: { try report.output.flush() })
+            } catch {
+                // Hand over the verdicts reached before the failure, then report it.
+                try? report.output.flush()
+                throw error
+            }
         } else {
             for value in values {
                 var value = value
