@@ -15,10 +15,10 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check resident ID numbers, organization codes or credit codes against the identity rules.",
         discussion: """
             Prints one line per input, in order: VALID or INVALID:<reason> (reason codes: Docs/REASON-CODES.md).
-            With no VALUE arguments, reads standard input, one candidate per line: a line is everything up
-            to LF, a CR right before the LF is dropped, and nothing else is trimmed.
-            Exit status: 0 when every input is valid, 1 when any is invalid, 2 on a usage error,
-            3 when reading input or writing output failed (the verdicts printed so far stand).
+
+            With no VALUE arguments, reads standard input, one candidate per line: a line is everything up to LF, a CR right before the LF is dropped, and nothing else is trimmed.
+
+            Exit status: 0 when every input is valid, 1 when any is invalid, 2 on a usage error, 3 when reading input or writing output failed (the verdicts printed so far stand).
             """
     )
 

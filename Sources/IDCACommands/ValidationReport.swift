@@ -82,7 +82,7 @@ struct ValidationReport<Number: ValidationReportable> {
 
     private mutating func reportOne(_ bytes: UnsafeBufferPointer<UInt8>, upgraded: Bool) {
         if let violation = Number.violation(in: bytes, context: context) {
-            reportInvalid(violation)
+            reportInvalid(violation, upgraded: upgraded)
             return
         }
         if !json && !upgradesLegacyNumbers {
@@ -102,12 +102,14 @@ struct ValidationReport<Number: ValidationReportable> {
         }
     }
 
-    private mutating func reportInvalid(_ violation: Number.Violation) {
+    private mutating func reportInvalid(_ violation: Number.Violation, upgraded: Bool = false) {
         invalidCount += 1
         if json {
             output.append("{\"valid\":false")
             output.appendJSONField("reason", violation.rawValue)
             output.appendJSONField("message", violation.message)
+            // Tells a consumer whether the reason is about the converted 18-digit form.
+            if upgradesLegacyNumbers { output.append(upgraded ? ",\"upgraded\":true" : ",\"upgraded\":false") }
             output.append("}\n")
         } else {
             output.append("INVALID:")
