@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Pure identity rules: no I/O, no Foundation. The GB/T 2260 table is compiled in by the
@@ -30,6 +31,12 @@ let package = Package(
                 "IDCARules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Signing keys, JWS issuing and strict verification, JWKS, pairwise pseudonyms, keyed
+        // hashes and data encryption: everything that touches key material.
+        .target(
+            name: "IDCATokens",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "idca",
@@ -52,6 +59,10 @@ let package = Package(
         .testTarget(
             name: "IDCARulesTests",
             dependencies: ["IDCARules", "IDCASynthetic"]
+        ),
+        .testTarget(
+            name: "IDCATokensTests",
+            dependencies: ["IDCATokens"]
         ),
         .testTarget(
             name: "IDCACommandsTests",
