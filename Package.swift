@@ -5,12 +5,18 @@ import PackageDescription
 // listed as a dependency cannot be imported, so this manifest is where the boundaries are enforced.
 let package = Package(
     name: "idca",
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "idca", targets: ["idca"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure identity rules: no I/O, no Foundation. The GB/T 2260 table is compiled in by the
@@ -28,15 +34,49 @@ let package = Package(
         .target(
             name: "IDCACommands",
             dependencies: [
-                "IDCARules",
+                "IDCARules", "IDCACore", "IDCATokens", "IDCASQLite", "IDCAServices", "IDCAHTTP", "IDCARegistry", "IDCASynthetic",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Domain types, reason codes, the decision pipeline's pure steps, and the ports (protocols)
+        // that storage implements.
+        .target(
+            name: "IDCACore",
+            dependencies: ["IDCARules"]
         ),
         // Signing keys, JWS issuing and strict verification, JWKS, pairwise pseudonyms, keyed
         // hashes and data encryption: everything that touches key material.
         .target(
             name: "IDCATokens",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The embedded SQLite backend of every core port (GRDB on the system libsqlite3).
+        .target(
+            name: "IDCASQLite",
+            dependencies: ["IDCACore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Reading registry extracts (RFC 4180 CSV) into records, with every refused row reported.
+        .target(
+            name: "IDCARegistry",
+            dependencies: ["IDCACore", "IDCARules"]
+        ),
+        // Orchestration: application → rules → registry → decision → record → token; redemption.
+        .target(
+            name: "IDCAServices",
+            dependencies: ["IDCACore", "IDCARules", "IDCATokens"]
+        ),
+        // Hummingbird routes, bodies, the one error→HTTP mapping, request logs and metrics. It sees
+        // services only — never keys or the database.
+        .target(
+            name: "IDCAHTTP",
+            dependencies: [
+                "IDCACore", "IDCAServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "idca",
@@ -59,6 +99,14 @@ let package = Package(
         .testTarget(
             name: "IDCARulesTests",
             dependencies: ["IDCARules", "IDCASynthetic"]
+        ),
+        .testTarget(
+            name: "IDCACoreTests",
+            dependencies: ["IDCACore", "IDCARules"]
+        ),
+        .testTarget(
+            name: "IDCARegistryTests",
+            dependencies: ["IDCARegistry", "IDCACore", "IDCARules", "IDCASynthetic"]
         ),
         .testTarget(
             name: "IDCATokensTests",

@@ -1,11 +1,12 @@
 import ArgumentParser
+import IDCACore
 
 /// The `idca` command line: every operator task is a subcommand of this root.
-public struct IDCACommand: ParsableCommand {
+public struct IDCACommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "idca",
         abstract: "idca — identity certification authority (后台实名、前台自愿).",
-        subcommands: [ValidateCommand.self]
+        subcommands: [ValidateCommand.self, ServeCommand.self, KeysCommand.self, SitesCommand.self]
     )
 
     public init() {}
@@ -16,10 +17,14 @@ public struct IDCACommand: ParsableCommand {
     /// ArgumentParser reports usage errors as EX_USAGE (64); idca's contract, like most Unix
     /// filters, uses 2 for them so that scripts can tell "bad invocation" (2) from "some input was
     /// invalid" (1).
-    public static func run(arguments: [String]) -> Int32 {
+    public static func run(arguments: [String]) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             return 0
         } catch {
             let code = exitCode(for: error)
@@ -27,6 +32,14 @@ public struct IDCACommand: ParsableCommand {
             if code == .success {
                 if !message.isEmpty { print(message) }
                 return 0
+            }
+            if let failure = error as? CommandFailure {
+                printToStandardError("idca: \(failure)")
+                return 1
+            }
+            if let failure = error as? IDCAError {
+                printToStandardError("idca: \(failure.message) (\(failure.code))")
+                return 1
             }
             if !message.isEmpty { printToStandardError(message) }
             return code == .validationFailure ? 2 : code.rawValue

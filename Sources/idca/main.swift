@@ -6,4 +6,4 @@ import Glibc
 import Darwin
 #endif
 
-exit(IDCACommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(await IDCACommand.run(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,58 @@
+import Foundation
+import IDCATokens
+
+/// The keys `idca` needs, each in its own file of the key directory, each protecting one thing
+/// (Docs/THREAT-MODEL.md):
+///
+/// | file | key | protects |
+/// | --- | --- | --- |
+/// | `token-signing.pem` | Ed25519 (PKCS#8 PEM) | the authenticity of certification tokens |
+/// | `index.key` | HMAC-SHA256 | registry lookups: resident IDs and names are stored only as keyed hashes |
+/// | `pseudonym.key` | HMAC-SHA256 | pairwise pseudonyms: without it sites cannot link their users |
+/// | `data.key` | AES-256-GCM | the encrypted copy of personal data kept for lawful disclosure |
+struct KeyDirectory {
+    static let signingKeyFile = "token-signing.pem"
+    static let indexKeyFile = "index.key"
+    static let pseudonymKeyFile = "pseudonym.key"
+    static let dataKeyFile = "data.key"
+
+    let path: String
+
+    struct Keys: Sendable {
+        var signing: TokenSigningKey
+        var index: SecretKey
+        var pseudonym: SecretKey
+        var data: SecretKey
+    }
+
+    private func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Creates whichever keys are missing (mode 0600) and returns the names of those created.
+    /// Existing keys are never replaced: that would orphan every token and hash made with them.
+    func generateMissing() throws -> [String] {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var created: [String] = []
+        if !FileManager.default.fileExists(atPath: file(Self.signingKeyFile)) {
+            try KeyFile.write(TokenSigningKey.generate().pemRepresentation, to: file(Self.signingKeyFile))
+            created.append(Self.signingKeyFile)
+        }
+        for name in [Self.indexKeyFile, Self.pseudonymKeyFile, Self.dataKeyFile] where !FileManager.default.fileExists(atPath: file(name)) {
+            try KeyFile.write(SecretKey.generate().fileContents, to: file(name))
+            created.append(name)
+        }
+        return created
+    }
+
+    /// Loads every key, refusing files that group or others can read (`KeyFile.read` checks).
+    func load() throws -> Keys {
+        do {
+            return Keys(
+                signing: try TokenSigningKey(pemRepresentation: KeyFile.read(file(Self.signingKeyFile))),
+                index: try SecretKey(fileContents: KeyFile.read(file(Self.indexKeyFile))),
+                pseudonym: try SecretKey(fileContents: KeyFile.read(file(Self.pseudonymKeyFile))),
+                data: try SecretKey(fileContents: KeyFile.read(file(Self.dataKeyFile))))
+        } catch {
+            throw CommandFailure("cannot load keys from \(path)/: \(error). Run `idca keys generate --keys \(path)` to create missing keys.")
+        }
+    }
+}

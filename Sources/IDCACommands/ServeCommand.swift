@@ -1,0 +1,85 @@
+import ArgumentParser
+import IDCACore
+import IDCAHTTP
+import IDCAServices
+import IDCATokens
+import Logging
+
+/// `idca serve`: the certification authority's HTTP API.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP API (applications, token verification, JWKS, health, metrics).",
+        discussion: "Every setting is also read from an IDCA_… environment variable; a flag wins over the environment. See Docs/CONFIGURATION.md.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: ArgumentHelp("Address to listen on (env IDCA_HOST; default 127.0.0.1).", valueName: "host")) var host: String?
+    @Option(help: ArgumentHelp("Port to listen on (env IDCA_PORT; default 8080; 0 picks a free port).", valueName: "port")) var port: Int?
+    @Option(help: ArgumentHelp("The iss claim of issued tokens: this CA's public URL (env IDCA_ISSUER; default http://HOST:PORT).", valueName: "url")) var issuer: String?
+    @Option(help: ArgumentHelp("Token lifetime in seconds, 60–86400 (env IDCA_TOKEN_LIFETIME; default 3600).", valueName: "seconds")) var tokenLifetime: Int?
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (env IDCA_LOG_LEVEL; default info).", valueName: "level")) var logLevel: String?
+
+    /// The settings, read once and checked before anything starts (fail closed on a bad value).
+    struct Resolved {
+        var host: String
+        var port: Int
+        var issuer: String
+        var tokenLifetime: Int64
+        var logLevel: Logger.Level
+    }
+
+    func resolved() throws -> Resolved {
+        let host = self.host ?? Environment.value("IDCA_HOST") ?? "127.0.0.1"
+        guard let port = try self.port ?? Environment.value("IDCA_PORT").map({ text -> Int in
+            guard let value = Int(text) else { throw ValidationError("IDCA_PORT must be a number, not '\(text)'.") }
+            return value
+        }) ?? 8080 as Int?, (0...65535).contains(port) else {
+            throw ValidationError("The port must be between 0 and 65535.")
+        }
+        let lifetimeText = tokenLifetime.map(String.init) ?? Environment.value("IDCA_TOKEN_LIFETIME") ?? "3600"
+        guard let lifetime = Int64(lifetimeText), (60...86_400).contains(lifetime) else {
+            throw ValidationError("The token lifetime must be 60 to 86400 seconds, not '\(lifetimeText)'.")
+        }
+        let levelText = logLevel ?? Environment.value("IDCA_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ValidationError("Unknown log level '\(levelText)'.")
+        }
+        let issuer = self.issuer ?? Environment.value("IDCA_ISSUER") ?? "http://\(host):\(port)"
+        guard issuer.hasPrefix("https://") || issuer.hasPrefix("http://") else {
+            throw ValidationError("The issuer must be an http(s) URL, not '\(issuer)'.")
+        }
+        return Resolved(host: host, port: port, issuer: issuer, tokenLifetime: lifetime, logLevel: level)
+    }
+
+    func validate() throws {
+        _ = try resolved()
+    }
+
+    func run() async throws {
+        let settings = try resolved()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        let logger = Logger(label: "idca")
+        let wiring = try Wiring(storage: storage)
+        let database = wiring.database
+        let services = HTTPServices(
+            certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
+            verification: wiring.verificationService(issuerURL: settings.issuer),
+            sites: wiring.siteService,
+            jwks: JWKS.document([wiring.keys.signing.publicKey]),
+            isHealthy: { await database.isHealthy() })
+        logger.info("starting", metadata: [
+            "database": "\(storage.databasePath)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
+        ])
+        let application = buildApplication(
+            services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
+            onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.host):\(port)"]) })
+        // SIGTERM and SIGINT drain in-flight requests; then the database is closed cleanly.
+        try await application.runService()
+        try database.pool.close()
+        logger.info("stopped")
+    }
+}

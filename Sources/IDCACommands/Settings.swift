@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import IDCACore
+
+/// Reads a setting from the process environment: every flag has an `IDCA_…` twin, and a flag
+/// given on the command line wins over the environment.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// Where data and keys live; shared by every command that touches either.
+struct StorageOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file (env IDCA_DATABASE; default var/idca.sqlite).", valueName: "path-or-url"))
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("Key directory (env IDCA_KEYS; default keys).", valueName: "dir"))
+    var keys: String?
+
+    var databasePath: String { database ?? Environment.value("IDCA_DATABASE") ?? "var/idca.sqlite" }
+    var keysDirectory: String { keys ?? Environment.value("IDCA_KEYS") ?? "keys" }
+
+    /// Fails closed on a database URL this build cannot serve, rather than creating a file named like a URL.
+    func validate() throws {
+        let path = databasePath
+        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
+            throw ValidationError("PostgreSQL is not supported by this build yet; give a SQLite file path.")
+        }
+        if path.contains("://") {
+            throw ValidationError("--database must be a SQLite file path, not '\(path)'.")
+        }
+    }
+}
+
+/// Prints exactly one JSON object, for `--json` output that scripts parse.
+func printJSON(_ object: [String: Any]) {
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Turns the one cross-module error type into a message for the operator.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Production time: the wall clock, read here and nowhere else in the server path.
+struct SystemTime: IDCACore.Clock {
+    func now() -> Int64 { SystemClock.unixSeconds() }
+}

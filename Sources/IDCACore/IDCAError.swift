@@ -1,0 +1,38 @@
+/// The one error type that crosses module boundaries. Only the HTTP layer turns it into a status;
+/// the CLI turns it into a message and an exit status.
+///
+/// `code` and `message` are safe to show to a client; `detail` is for logs only and must already
+/// be free of personal data.
+public struct IDCAError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        case badRequest
+        case unauthorized
+        case forbidden
+        case notFound
+        case payloadTooLarge
+        case unavailable
+        case misconfigured
+        case internalFailure
+    }
+
+    public var kind: Kind
+    public var code: String
+    public var message: String
+    public var field: String?
+    public var detail: String?
+
+    public init(_ kind: Kind, code: String, message: String, field: String? = nil, detail: String? = nil) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.field = field
+        self.detail = detail
+    }
+
+    public var description: String {
+        var text = "\(code): \(message)"
+        if let field { text += " (field \(field))" }
+        if let detail { text += " [\(detail)]" }
+        return text
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import IDCACore
+import IDCAServices
+import NIOCore
+
+/// What the HTTP layer may call: services and read-only facts, never keys or the database.
+public struct HTTPServices: Sendable {
+    public var certification: CertificationService
+    public var verification: VerificationService
+    public var sites: SiteService
+    /// The JWKS document (public keys only).
+    public var jwks: String
+    /// Whether the database is open and migrated.
+    public var isHealthy: @Sendable () async -> Bool
+
+    public init(certification: CertificationService, verification: VerificationService, sites: SiteService, jwks: String,
+                isHealthy: @escaping @Sendable () async -> Bool) {
+        self.certification = certification
+        self.verification = verification
+        self.sites = sites
+        self.jwks = jwks
+        self.isHealthy = isHealthy
+    }
+}
+
+/// Request bodies larger than this are refused before they are parsed.
+let maximumBodySize = 16 * 1024
+
+/// The route table, in one place. Controllers decode, call one service method, and encode.
+func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(metrics: metrics))
+    router.add(middleware: ErrorMiddleware())
+
+    router.post("/v1/applications") { request, context -> Response in
+        let body = try await decode(ApplicationBody.self, from: request, context: context)
+        let applicationRequest = try body.request()
+        let result = try await services.certification.apply(applicationRequest)
+        metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: result.status.rawValue,
+                               reason: result.rejection?.internalReason ?? "none")
+        var response = try jsonResponse(ApplicationResource(result), status: .created)
+        response.headers[.location] = "/v1/applications/\(result.applicationID.rawValue)"
+        return response
+    }
+
+    router.get("/v1/applications/:id") { _, context -> Response in
+        guard let id = context.parameters.get("id").flatMap(ApplicationID.init(rawValue:)),
+              let result = try await services.certification.application(id)
+        else {
+            throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
+        }
+        return try jsonResponse(ApplicationResource(result), status: .ok)
+    }
+
+    router.post("/v1/tokens/verify") { request, context -> Response in
+        let site = try await authenticateSite(request, services: services)
+        let body = try await decode(VerifyBody.self, from: request, context: context)
+        let result = try await services.verification.verify(body.token, for: site)
+        switch result {
+        case .active: metrics.recordVerification(result: "active")
+        case .inactive(let reason): metrics.recordVerification(result: reason)
+        }
+        return try jsonResponse(VerificationResource(result), status: .ok)
+    }
+
+    router.get("/.well-known/jwks.json") { _, _ -> Response in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks)))
+    }
+
+    router.get("/healthz") { _, _ -> Response in
+        let healthy = await services.isHealthy()
+        return try jsonResponse(["status": healthy ? "ok" : "unavailable"], status: healthy ? .ok : .serviceUnavailable)
+    }
+
+    router.get("/metrics") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+    }
+    return router
+}
+
+/// The site behind `Authorization: Bearer <API key>`: 401 without valid credentials, 403 when suspended.
+func authenticateSite(_ request: Request, services: HTTPServices) async throws -> Site {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+          let site = try await services.sites.authenticate(apiKey: String(header.dropFirst("Bearer ".count)))
+    else {
+        throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid site API key is required: Authorization: Bearer <key>.")
+    }
+    guard !site.isSuspended else {
+        throw IDCAError(.forbidden, code: "site_suspended", message: "This site is suspended and cannot verify tokens.")
+    }
+    return site
+}
+
+/// Reads at most 16 KiB of JSON and decodes it, turning every failure into a 400 that names the field.
+func decode<T: Decodable>(_ type: T.Type, from request: Request, context: BasicRequestContext) async throws -> T {
+    let buffer: ByteBuffer
+    do {
+        buffer = try await request.body.collect(upTo: maximumBodySize)
+    } catch {
+        throw IDCAError(.badRequest, code: "body_too_large", message: "The request body is larger than 16 KiB.")
+    }
+    do {
+        return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+    } catch let DecodingError.keyNotFound(key, decodingContext) {
+        let field = (decodingContext.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+        throw IDCAError(.badRequest, code: "missing_field", message: "The field \(field) is required.", field: field)
+    } catch let DecodingError.typeMismatch(_, decodingContext), let DecodingError.valueNotFound(_, decodingContext) {
+        let field = decodingContext.codingPath.map(\.stringValue).joined(separator: ".")
+        throw IDCAError(.badRequest, code: "invalid_type", message: "The field \(field) has the wrong type.", field: field.isEmpty ? nil : field)
+    } catch {
+        throw IDCAError(.badRequest, code: "malformed_json", message: "The request body is not a JSON object.")
+    }
+}
+
+let jsonEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+    return encoder
+}()
+
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+    let data = try jsonEncoder.encode(value)
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+}

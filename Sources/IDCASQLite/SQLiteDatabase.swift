@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import IDCACore
+
+/// The embedded SQLite database: one file, WAL journal, every commit synced.
+///
+/// `synchronous = FULL` makes each commit durable before it returns, which is what lets the
+/// services acknowledge a decision or a redemption: a crash or power loss after the answer cannot
+/// undo it. Throughput comes from grouping concurrent writes (`WriteBatcher`), never from a
+/// weaker sync.
+public final class SQLiteDatabase: Sendable {
+    public let pool: DatabasePool
+    /// Groups concurrent single-row writes into one synced transaction.
+    let batcher: WriteBatcher
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteDatabase.migrator.migrate(pool)
+        batcher = WriteBatcher(pool: pool)
+    }
+
+    /// Whether the file answers queries: used by the health check.
+    public func isHealthy() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    /// Versioned migrations; names are shared with other backends so that a schema version means
+    /// the same thing everywhere.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_certification") { db in
+            try db.execute(sql: """
+                CREATE TABLE residents (
+                    id_hash      TEXT PRIMARY KEY,
+                    name_hash    TEXT NOT NULL,
+                    status       TEXT NOT NULL,
+                    region_code  INTEGER NOT NULL,
+                    sealed_phone BLOB
+                ) WITHOUT ROWID;
+
+                CREATE TABLE organizations (
+                    organization_code    TEXT PRIMARY KEY,
+                    credit_code          TEXT UNIQUE,
+                    name                 TEXT NOT NULL,
+                    legal_representative TEXT NOT NULL,
+                    status               TEXT NOT NULL
+                );
+
+                CREATE TABLE sites (
+                    id           TEXT PRIMARY KEY,
+                    name         TEXT NOT NULL,
+                    licence      TEXT NOT NULL,
+                    max_accounts INTEGER NOT NULL,
+                    suspended    INTEGER NOT NULL DEFAULT 0,
+                    created_at   INTEGER NOT NULL,
+                    api_key_hash TEXT NOT NULL UNIQUE
+                );
+
+                CREATE TABLE applications (
+                    id              TEXT PRIMARY KEY,
+                    subject_type    TEXT NOT NULL,
+                    status          TEXT NOT NULL,
+                    reason          TEXT,
+                    internal_reason TEXT,
+                    field           TEXT,
+                    message         TEXT,
+                    site_id         TEXT,
+                    region_code     INTEGER,
+                    subject_ref     TEXT,
+                    decided_at      INTEGER NOT NULL,
+                    token_id        TEXT
+                );
+
+                CREATE TABLE tokens (
+                    id                TEXT PRIMARY KEY,
+                    digest            TEXT NOT NULL,
+                    application_id    TEXT NOT NULL REFERENCES applications(id),
+                    subject_type      TEXT NOT NULL,
+                    subject_ref       TEXT NOT NULL,
+                    audience          TEXT,
+                    assurance         TEXT NOT NULL,
+                    organization_name TEXT,
+                    issued_at         INTEGER NOT NULL,
+                    expires_at        INTEGER NOT NULL,
+                    redeemed_at       INTEGER,
+                    redeemed_by       TEXT
+                );
+
+                CREATE TABLE site_accounts (
+                    site_id     TEXT NOT NULL,
+                    subject_ref TEXT NOT NULL,
+                    accounts    INTEGER NOT NULL,
+                    PRIMARY KEY (site_id, subject_ref)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}
+
+extension IDCAError {
+    /// A storage failure: internal detail for the log, nothing for the client.
+    static func storage(_ error: any Error) -> IDCAError {
+        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
+                  detail: String(describing: type(of: error)))
+    }
+}

@@ -1,0 +1,166 @@
+import GRDB
+import IDCACore
+
+/// Decisions and the tokens they issued.
+public struct SQLiteDecisionLedger: DecisionLedger {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func record(_ decision: DecisionRecord) async throws {
+        try await database.batcher.write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
+                                          region_code, subject_ref, decided_at, token_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    decision.applicationID.rawValue, decision.subjectType.rawValue, decision.isApproved ? "approved" : "rejected",
+                    decision.rejection?.reason, decision.rejection?.internalReason, decision.rejection?.field?.rawValue,
+                    decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
+                    decision.decidedAt, decision.token?.tokenID,
+                ])
+            if let token = decision.token {
+                try db.cachedStatement(sql: """
+                    INSERT INTO tokens (id, digest, application_id, subject_type, subject_ref, audience, assurance,
+                                        organization_name, issued_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [
+                        token.tokenID, token.digest, decision.applicationID.rawValue, token.subjectType.rawValue,
+                        token.subjectReference, token.audience?.rawValue, token.assurance, token.organizationName,
+                        token.issuedAt, token.expiresAt,
+                    ])
+            }
+        }
+    }
+
+    public func decision(_ id: ApplicationID) async throws -> DecisionRecord? {
+        try await database.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE id = ?", arguments: [id.rawValue]) else {
+                return nil
+            }
+            var token: IssuedToken?
+            if let tokenID: String = row["token_id"],
+               let tokenRow = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE id = ?", arguments: [tokenID]) {
+                token = SQLiteTokenLedger.issuedToken(from: tokenRow)
+            }
+            let rejection: Rejection? = (row["reason"] as String?).map { reason in
+                Rejection(reason: reason, internalReason: row["internal_reason"],
+                          field: (row["field"] as String?).flatMap(ApplicationField.init(rawValue:)),
+                          message: row["message"] ?? "")
+            }
+            return DecisionRecord(
+                applicationID: id,
+                subjectType: SubjectType(rawValue: row["subject_type"]) ?? .individual,
+                decidedAt: row["decided_at"],
+                site: (row["site_id"] as String?).flatMap(SiteID.init(rawValue:)),
+                rejection: rejection,
+                regionCode: row["region_code"],
+                subjectReference: row["subject_ref"],
+                token: token)
+        }
+    }
+}
+
+/// Single use, decided by one conditional UPDATE whose row count is the answer.
+public struct SQLiteTokenLedger: TokenLedger {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func redeem(_ redemption: Redemption) async throws -> RedemptionOutcome {
+        try await database.batcher.write { db in
+            // The token is consumed only if it was issued with exactly this digest, is unused, and
+            // the site is under its limit for the subject — all in the statement that consumes it.
+            try db.cachedStatement(sql: """
+                UPDATE tokens SET redeemed_at = ?, redeemed_by = ?
+                WHERE id = ? AND digest = ? AND redeemed_at IS NULL
+                  AND COALESCE((SELECT accounts FROM site_accounts
+                                WHERE site_accounts.site_id = ? AND site_accounts.subject_ref = tokens.subject_ref), 0) < ?
+                """).execute(arguments: [
+                    redemption.redeemedAt, redemption.site.rawValue, redemption.tokenID, redemption.digest,
+                    redemption.site.rawValue, redemption.maxAccounts,
+                ])
+            let consumed = db.changesCount == 1
+            // What follows only explains the outcome; the decision above is already made.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE id = ?"),
+                                             arguments: [redemption.tokenID]),
+                  (row["digest"] as String) == redemption.digest
+            else { return .unknownToken }
+            let token = SQLiteTokenLedger.issuedToken(from: row)
+            guard consumed else {
+                return (row["redeemed_at"] as Int64?) != nil ? .alreadyUsed : .accountLimitReached
+            }
+            let accounts = try Int.fetchOne(db.cachedStatement(sql: """
+                INSERT INTO site_accounts (site_id, subject_ref, accounts) VALUES (?, ?, 1)
+                ON CONFLICT (site_id, subject_ref) DO UPDATE SET accounts = accounts + 1
+                RETURNING accounts
+                """), arguments: [redemption.site.rawValue, token.subjectReference]) ?? 1
+            return .redeemed(token, accountsForSubject: accounts)
+        }
+    }
+
+    static func issuedToken(from row: Row) -> IssuedToken {
+        IssuedToken(
+            tokenID: row["id"],
+            digest: row["digest"],
+            issuedAt: row["issued_at"],
+            expiresAt: row["expires_at"],
+            audience: (row["audience"] as String?).flatMap(SiteID.init(rawValue:)),
+            assurance: row["assurance"],
+            subjectType: SubjectType(rawValue: row["subject_type"]) ?? .individual,
+            subjectReference: row["subject_ref"],
+            organizationName: row["organization_name"])
+    }
+}
+
+/// Sites and their API key hashes.
+public struct SQLiteSiteDirectory: SiteDirectory {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func add(_ site: Site, apiKeyHash: String) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO sites (id, name, licence, max_accounts, suspended, created_at, api_key_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [site.id.rawValue, site.name, site.licence, site.maxAccounts, site.isSuspended, site.createdAt, apiKeyHash])
+        }
+    }
+
+    public func site(apiKeyHash: String) async throws -> Site? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sites WHERE api_key_hash = ?"), arguments: [apiKeyHash])
+                .map(SQLiteSiteDirectory.site(from:))
+        }
+    }
+
+    public func site(id: SiteID) async throws -> Site? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sites WHERE id = ?", arguments: [id.rawValue]).map(SQLiteSiteDirectory.site(from:))
+        }
+    }
+
+    public func sites() async throws -> [Site] {
+        try await database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sites ORDER BY created_at, id").map(SQLiteSiteDirectory.site(from:))
+        }
+    }
+
+    public func setSuspended(_ id: SiteID, _ suspended: Bool) async throws -> Bool {
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE sites SET suspended = ? WHERE id = ?", arguments: [suspended, id.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    static func site(from row: Row) -> Site {
+        Site(id: SiteID(uncheckedRawValue: row["id"]), name: row["name"], licence: row["licence"],
+             maxAccounts: row["max_accounts"], isSuspended: row["suspended"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import IDCACore
+
+/// The registry tables: residents as keyed hashes and ciphertext, organizations as public data.
+public struct SQLiteRegistry: RegistryReader, RegistryWriter {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func resident(residentIDHash: String) async throws -> ResidentRecord? {
+        try await database.pool.read { db in
+            guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT name_hash, status, region_code, sealed_phone FROM residents WHERE id_hash = ?"),
+                arguments: [residentIDHash])
+            else { return nil }
+            return ResidentRecord(
+                residentIDHash: residentIDHash,
+                nameHash: row["name_hash"],
+                status: ResidentStatus(rawValue: row["status"]) ?? .cancelled,
+                regionCode: row["region_code"],
+                sealedPhone: (row["sealed_phone"] as Data?).map { [UInt8]($0) })
+        }
+    }
+
+    public func organization(_ key: OrganizationKey) async throws -> OrganizationRecord? {
+        try await database.pool.read { db in
+            let row: Row?
+            switch key {
+            case .creditCode(let code):
+                row = try Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE credit_code = ?", arguments: [code.canonical])
+            case .organizationCode(let code):
+                row = try Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE organization_code = ?", arguments: [code.canonical])
+            }
+            return row.map(SQLiteRegistry.organization(from:))
+        }
+    }
+
+    static func organization(from row: Row) -> OrganizationRecord {
+        OrganizationRecord(
+            organizationCode: row["organization_code"],
+            creditCode: row["credit_code"],
+            name: row["name"],
+            legalRepresentative: row["legal_representative"],
+            status: OrganizationStatus(rawValue: row["status"]) ?? .cancelled)
+    }
+
+    /// One transaction for the whole import: if anything fails, or the process dies midway, the
+    /// transaction never commits and the registry is exactly as before.
+    public func importResidents(_ records: any Sequence<ResidentRecord>) throws -> Int {
+        try database.pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO residents (id_hash, name_hash, status, region_code, sealed_phone) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id_hash) DO UPDATE SET name_hash = excluded.name_hash, status = excluded.status,
+                    region_code = excluded.region_code, sealed_phone = excluded.sealed_phone
+                """)
+            var count = 0
+            for record in records {
+                try statement.execute(arguments: [
+                    record.residentIDHash, record.nameHash, record.status.rawValue, record.regionCode,
+                    record.sealedPhone.map { Data($0) },
+                ])
+                count += 1
+            }
+            return count
+        }
+    }
+
+    public func importOrganizations(_ records: any Sequence<OrganizationRecord>) throws -> Int {
+        try database.pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO organizations (organization_code, credit_code, name, legal_representative, status) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (organization_code) DO UPDATE SET credit_code = excluded.credit_code, name = excluded.name,
+                    legal_representative = excluded.legal_representative, status = excluded.status
+                """)
+            var count = 0
+            for record in records {
+                try statement.execute(arguments: [
+                    record.organizationCode, record.creditCode, record.name, record.legalRepresentative, record.status.rawValue,
+                ])
+                count += 1
+            }
+            return count
+        }
+    }
+
+    public func residentCount() async throws -> Int {
+        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM residents") ?? 0 }
+    }
+
+    public func organizationCount() async throws -> Int {
+        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM organizations") ?? 0 }
+    }
+}
