@@ -109,6 +109,14 @@ let package = Package(
             dependencies: ["IDCARegistry", "IDCACore", "IDCARules", "IDCASynthetic"]
         ),
         .testTarget(
+            name: "IDCAServerTests",
+            dependencies: [
+                "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCATokens", "IDCACore", "IDCARules", "IDCASynthetic",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "IDCATokensTests",
             dependencies: ["IDCATokens"]
         ),

@@ -41,7 +41,7 @@ struct KeyFileTests {
     @Test func replacingTightensALooseExistingFile() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("index.key")
-        FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
         try KeyFile.write(SecretKey.generate().fileContents, to: path, replacing: true)
         #expect(fileMode(path) == 0o600)
     }
@@ -92,7 +92,7 @@ struct KeyFileTests {
         #expect(throws: KeyError.fileTooLarge(path: large, limit: KeyFile.maximumSize)) { try KeyFile.read(large) }
 
         let binary = directory.file("binary")
-        FileManager.default.createFile(atPath: binary, contents: Data([0xFF, 0xFE]), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: binary, contents: Data([0xFF, 0xFE]), attributes: [.posixPermissions: 0o600])
         #expect(throws: KeyError.notText(path: binary)) { try KeyFile.read(binary) }
     }
 

@@ -27,7 +27,7 @@ struct StrictJSONTests {
         // Trailing content.
         ("{} x", "trailing garbage"), ("{}{}", "two values"), ("{},", "trailing comma"), ("{}\u{0}", "trailing NUL"),
         // Escapes and surrogates.
-        (#""\x41""#, "invalid escape"), (#""\U0041""#, "upper-case U"), (#""\u12""#, "short \u"), (#""\u12G4""#, "non-hex \u"),
+        (#""\x41""#, "invalid escape"), (#""\U0041""#, "upper-case U"), (#""\u12""#, "short unicode escape"), (#""\u12G4""#, "non-hex unicode escape"),
         (#""\'""#, "escaped single quote"), (#""\ud800""#, "lone high surrogate"), (#""\udc00""#, "lone low surrogate"),
         (#""\ud800\u0041""#, "high surrogate then a non-surrogate"), (#""\ud800x""#, "high surrogate then a character"),
         (#""\udc00\ud800""#, "surrogates in the wrong order"), (#""\"#, "backslash at the end"),

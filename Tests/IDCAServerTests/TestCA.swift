@@ -1,0 +1,202 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import IDCACore
+import IDCAHTTP
+import IDCARules
+import IDCASQLite
+import IDCAServices
+import IDCATokens
+import Logging
+import NIOCore
+import Synchronization
+
+/// Time that tests move by hand.
+final class ManualClock: IDCACore.Clock {
+    private let seconds: Mutex<Int64>
+    init(_ start: Int64) { seconds = Mutex(start) }
+    func now() -> Int64 { seconds.withLock { $0 } }
+    func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
+}
+
+/// Captures every log line in memory, so tests can prove what logs never contain.
+final class LogCapture: Sendable {
+    let lines = Mutex<[String]>([])
+
+    func handler(label: String) -> some LogHandler {
+        CapturingHandler(capture: self)
+    }
+
+    struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.lines.withLock { $0.append("\(event.level) \(event.message) \(all)") }
+        }
+    }
+}
+
+/// People and organizations in the test registry. Numbers are valid synthetic ones.
+enum Fixture {
+    static let zhangSan = PersonClaim(name: "张三", residentID: "11010519491231002X")
+    static let aili = PersonClaim(name: "艾力·买买提", residentID: residentID("65010219850612001"))
+    static let deceased = PersonClaim(name: "李四", residentID: residentID("11010819500101003"))
+    static let cancelled = PersonClaim(name: "王五", residentID: residentID("31011519800101004"))
+    static let operatorPerson = PersonClaim(name: "赵六", residentID: residentID("44030519900101005"))
+    /// Valid number, never put in the registry.
+    static let stranger = PersonClaim(name: "钱七", residentID: residentID("11010119700101006"))
+
+    static let organizationCode = "123456788"
+    static let creditCode = creditCode(first17: "91110105" + organizationCode)
+    static let organization = OrganizationRecord(
+        organizationCode: organizationCode, creditCode: creditCode, name: "北京某某科技有限公司",
+        legalRepresentative: "孙法人", status: .active)
+    static let oldOrganization = OrganizationRecord(
+        organizationCode: organizationCode(body: "12345679"), creditCode: nil, name: "北京老字号（集团）有限公司",
+        legalRepresentative: "周代表", status: .active)
+    static let revokedOrganization = OrganizationRecord(
+        organizationCode: organizationCode(body: "87654321"), creditCode: nil, name: "上海已吊销贸易有限公司",
+        legalRepresentative: "吴董事", status: .revoked)
+
+    static func residentID(_ first17: String) -> String {
+        first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!)
+    }
+    static func creditCode(first17: String) -> String {
+        first17 + String(CreditCode.checkCharacter(forFirst17: first17)!)
+    }
+    static func organizationCode(body: String) -> String {
+        body + String(OrganizationCode.checkCharacter(forBody: body)!)
+    }
+
+    /// Every plaintext personal value the fixtures use: none may appear in the database or logs.
+    static var personalValues: [String] {
+        [zhangSan, aili, deceased, cancelled, operatorPerson, stranger].flatMap { [$0.name, $0.residentID] }
+    }
+}
+
+/// A complete certification authority on a temporary SQLite file, with the real services and router.
+struct TestCA {
+    static let issuer = "https://idca.test"
+    static let start: Int64 = 1_795_900_000  // 2026-11-28T21:06:40Z: already the 29th in Shanghai
+
+    let directory: String
+    let database: SQLiteDatabase
+    let clock = ManualClock(TestCA.start)
+    let identityHasher: IdentityHasher
+    let signingKey = TokenSigningKey.generate()
+    let services: HTTPServices
+    let siteService: SiteService
+    let ledger: SQLiteDecisionLedger
+    let logs = LogCapture()
+    let metrics = HTTPMetrics()
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "idca-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        database = try SQLiteDatabase(path: directory + "/idca.sqlite")
+        identityHasher = IdentityHasher(indexKey: SecretKey.generate())
+        let registry = SQLiteRegistry(database: database)
+        let sites = SQLiteSiteDirectory(database: database)
+        ledger = SQLiteDecisionLedger(database: database)
+        let random = SystemRandomSource()
+        siteService = SiteService(directory: sites, identityHasher: identityHasher, clock: clock, random: random)
+        let certification = CertificationService(
+            dependencies: .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
+                                issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random),
+            settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
+        let verification = VerificationService(
+            verifier: TokenVerifier(keys: [signingKey.publicKey], issuer: TestCA.issuer),
+            ledger: SQLiteTokenLedger(database: database), pseudonyms: PseudonymGenerator(key: SecretKey.generate()), clock: clock)
+        let database = database
+        services = HTTPServices(certification: certification, verification: verification, sites: siteService,
+                                jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
+        try seedRegistry(registry)
+    }
+
+    private func seedRegistry(_ registry: SQLiteRegistry) throws {
+        func record(_ person: PersonClaim, _ status: ResidentStatus) throws -> ResidentRecord {
+            let number = try ResidentIDNumber(validating: person.residentID, context: ValidationContext(today: CivilDate(year: 2026, month: 11, day: 29)!))
+            return ResidentRecord(
+                residentIDHash: identityHasher.residentReference(number),
+                nameHash: identityHasher.nameHash(try NameRules.normalizedPersonName(person.name)),
+                status: status, regionCode: number.region.code, sealedPhone: nil)
+        }
+        _ = try registry.importResidents([
+            try record(Fixture.zhangSan, .active), try record(Fixture.aili, .active), try record(Fixture.deceased, .deceased),
+            try record(Fixture.cancelled, .cancelled), try record(Fixture.operatorPerson, .active),
+        ])
+        _ = try registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization])
+    }
+
+    var logger: Logger {
+        let logs = self.logs
+        return Logger(label: "idca-test") { label in logs.handler(label: label) }
+    }
+
+    var application: some ApplicationProtocol {
+        buildApplication(services: services, settings: ServerSettings(host: "127.0.0.1", port: 0), metrics: metrics, logger: logger)
+    }
+
+    /// Registers a site and returns it with its API key.
+    func addSite(maxAccounts: Int = 3) async throws -> (site: Site, apiKey: String) {
+        try await siteService.add(name: "测试微博", licence: "京ICP证000000号", maxAccounts: maxAccounts)
+    }
+
+    func remove() {
+        try? database.pool.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+// MARK: - Request helpers
+
+struct JSONResponse {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var object: [String: Any]
+    var text: String
+}
+
+extension TestClientProtocol {
+    func call(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, raw: String? = nil, apiKey: String? = nil) async throws -> JSONResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let apiKey { headers[.authorization] = "Bearer \(apiKey)" }
+        var body: ByteBuffer?
+        if let json { body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)) }
+        if let raw { body = ByteBuffer(string: raw) }
+        return try await execute(uri: uri, method: method, headers: headers, body: body) { response in
+            let text = String(buffer: response.body)
+            let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+            return JSONResponse(status: response.status, headers: response.headers, object: object, text: text)
+        }
+    }
+
+    func apply(_ person: PersonClaim, site: SiteID? = nil) async throws -> JSONResponse {
+        var body: [String: Any] = ["subject_type": "individual", "name": person.name, "resident_id": person.residentID]
+        if let site { body["site"] = site.rawValue }
+        return try await call(.post, "/v1/applications", json: body)
+    }
+
+    func applyOrganization(name: String = Fixture.organization.name, creditCode: String? = Fixture.creditCode,
+                           organizationCode: String? = nil, legalRepresentative: String = "孙法人",
+                           operatorPerson: PersonClaim = Fixture.operatorPerson, site: SiteID? = nil) async throws -> JSONResponse {
+        var body: [String: Any] = [
+            "subject_type": "organization", "organization_name": name, "legal_representative": legalRepresentative,
+            "operator": ["name": operatorPerson.name, "resident_id": operatorPerson.residentID],
+        ]
+        if let creditCode { body["credit_code"] = creditCode }
+        if let organizationCode { body["organization_code"] = organizationCode }
+        if let site { body["site"] = site.rawValue }
+        return try await call(.post, "/v1/applications", json: body)
+    }
+
+    func verify(_ token: String, apiKey: String) async throws -> JSONResponse {
+        try await call(.post, "/v1/tokens/verify", json: ["token": token], apiKey: apiKey)
+    }
+}
