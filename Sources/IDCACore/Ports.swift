@@ -7,13 +7,14 @@ public protocol RegistryReader: Sendable {
     func organization(_ key: OrganizationKey) async throws -> OrganizationRecord?
 }
 
-/// Bulk writes to the registry (operator imports). All-or-nothing: when `importResidents` throws,
-/// the registry is exactly as before.
+/// Bulk writes to the registry (operator imports). All-or-nothing: `produce` hands each record to
+/// `write`; if `produce` throws (a reader error, an interruption) or the process dies before the
+/// import returns, the registry is exactly as before.
 public protocol RegistryWriter: Sendable {
-    /// Upserts every record, keyed by the resident ID hash; returns how many rows were written.
-    func importResidents(_ records: any Sequence<ResidentRecord>) throws -> Int
-    /// Upserts every record, keyed by organization code; returns how many rows were written.
-    func importOrganizations(_ records: any Sequence<OrganizationRecord>) throws -> Int
+    /// Upserts every record produced, keyed by the resident ID hash; returns how many were written.
+    func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int
+    /// Upserts every record produced, keyed by organization code; returns how many were written.
+    func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void) throws -> Int
     func residentCount() async throws -> Int
     func organizationCount() async throws -> Int
 }
@@ -40,4 +41,16 @@ public protocol SiteDirectory: Sendable {
     func sites() async throws -> [Site]
     /// Returns false when no such site exists.
     func setSuspended(_ id: SiteID, _ suspended: Bool) async throws -> Bool
+}
+
+extension RegistryWriter {
+    /// Imports a finite list of records.
+    public func importResidents(_ records: [ResidentRecord]) throws -> Int {
+        try importResidents { write in for record in records { try write(record) } }
+    }
+
+    /// Imports a finite list of records.
+    public func importOrganizations(_ records: [OrganizationRecord]) throws -> Int {
+        try importOrganizations { write in for record in records { try write(record) } }
+    }
 }

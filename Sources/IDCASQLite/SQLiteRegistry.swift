@@ -49,7 +49,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
 
     /// One transaction for the whole import: if anything fails, or the process dies midway, the
     /// transaction never commits and the registry is exactly as before.
-    public func importResidents(_ records: any Sequence<ResidentRecord>) throws -> Int {
+    public func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int {
         try database.pool.write { db in
             let statement = try db.makeStatement(sql: """
                 INSERT INTO residents (id_hash, name_hash, status, region_code, sealed_phone) VALUES (?, ?, ?, ?, ?)
@@ -57,7 +57,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
                     region_code = excluded.region_code, sealed_phone = excluded.sealed_phone
                 """)
             var count = 0
-            for record in records {
+            try produce { record in
                 try statement.execute(arguments: [
                     record.residentIDHash, record.nameHash, record.status.rawValue, record.regionCode,
                     record.sealedPhone.map { Data($0) },
@@ -68,7 +68,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
         }
     }
 
-    public func importOrganizations(_ records: any Sequence<OrganizationRecord>) throws -> Int {
+    public func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void) throws -> Int {
         try database.pool.write { db in
             let statement = try db.makeStatement(sql: """
                 INSERT INTO organizations (organization_code, credit_code, name, legal_representative, status) VALUES (?, ?, ?, ?, ?)
@@ -76,7 +76,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
                     legal_representative = excluded.legal_representative, status = excluded.status
                 """)
             var count = 0
-            for record in records {
+            try produce { record in
                 try statement.execute(arguments: [
                     record.organizationCode, record.creditCode, record.name, record.legalRepresentative, record.status.rawValue,
                 ])
