@@ -7,38 +7,49 @@ BENCH_LINES  ?= 10000000
 # A fixed "today" keeps benchmark and differential verdicts reproducible.
 TODAY        ?= 2026-11-29
 
-.PHONY: all build test run bench deps clean
+.PHONY: all build test run bench deps bench-deps clean
 
 all: build
 
-# Everything the targets need beyond a fresh machine of this kind (Swift, Python 3), installed
-# only when missing.
+# Everything the targets need beyond a fresh machine of this kind (Swift, Python 3, the SQLite
+# headers GRDB builds against, wrk for benchmarks), installed only when missing.
 deps:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { apt-get update && apt-get install -y python3; }
+	@dpkg -s libsqlite3-dev >/dev/null 2>&1 || { apt-get update && apt-get install -y libsqlite3-dev; }
+	@$(PYTHON) -c 'import jsonschema, yaml' 2>/dev/null || $(PYTHON) -m pip install --quiet jsonschema pyyaml
+	@$(PYTHON) -c 'import joserfc' 2>/dev/null || $(PYTHON) -m pip install --quiet joserfc
+
+bench-deps: deps
+	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
 
 build:
 	$(SWIFT) build
 
-# Unit and CLI tests, then the independent Python oracle's self-test, then the differential
-# test of `idca validate` against that oracle on a large mixed corpus.
+# Swift unit, route and CLI tests; the live-server smoke test against the OpenAPI document; the
+# independent Python oracle's self-test; and the differential test of `idca validate` against
+# that oracle on a large mixed corpus.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(PYTHON) Tests/API/smoke_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
 	cd Tests/Reference && $(PYTHON) -m unittest -q
 	$(PYTHON) Tests/Reference/differential.py --idca "$$($(SWIFT) build --show-bin-path)/idca" --count 200000 --today $(TODAY)
 
-# Until the certification service lands, `make run` builds the release binary and shows the
-# identity rules at work on a few candidates (valid and broken).
+# The real service on an embedded SQLite with demo data: keys and registry are created on the first
+# run and kept (var/, keys/); every later run starts the same CA again.
+HOST ?= 127.0.0.1
+PORT ?= 8080
 run: deps
 	$(SWIFT) build -c release --product idca
 	@bin="$$($(SWIFT) build -c release --show-bin-path)/idca"; \
-	printf '%s\n' 11010519491231002X 11010519491231002x 110105194912310021 110105491231002 "11010519491231002X " \
-		| $$bin validate resident-id --json; \
-	echo; echo "idca is at $$bin — try: $$bin validate --help"; true
+	$$bin keys generate && \
+	$$bin demo seed && \
+	echo && echo "Walk-through: README.md (the site key above is in var/demo/site.json). Stop with Ctrl-C." && echo && \
+	exec $$bin serve --host $(HOST) --port $(PORT)
 
 # In-process rule throughput, then `idca validate` throughput on a generated 10M-line file.
 # Figures and how to read them: Docs/PERFORMANCE.md.
-bench: deps
+bench: bench-deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca-bench
 	@bin="$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)"; \

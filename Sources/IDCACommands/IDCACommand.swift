@@ -6,7 +6,7 @@ public struct IDCACommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "idca",
         abstract: "idca — identity certification authority (后台实名、前台自愿).",
-        subcommands: [ValidateCommand.self, ServeCommand.self, KeysCommand.self, SitesCommand.self]
+        subcommands: [ValidateCommand.self, ServeCommand.self, KeysCommand.self, SitesCommand.self, RegistryCommand.self, DemoCommand.self]
     )
 
     public init() {}

@@ -27,9 +27,9 @@ struct IOError: Error, CustomStringConvertible {
     var description: String { "\(operation) failed: \(String(cString: strerror(code)))" }
 }
 
-func printToStandardError(_ message: String) {
+func printToStandardError(_ message: String, newline: Bool = true) {
     var line = message
-    if !line.hasSuffix("\n") { line += "\n" }
+    if newline && !line.hasSuffix("\n") { line += "\n" }
     // Through the descriptor rather than `stderr`, a C global that strict concurrency rejects.
     try? line.utf8CString.withUnsafeBytes { raw in try writeFully(2, UnsafeRawBufferPointer(rebasing: raw.dropLast())) }
 }

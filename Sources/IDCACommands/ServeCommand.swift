@@ -44,7 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ValidationError("Unknown log level '\(levelText)'.")
         }
-        let issuer = self.issuer ?? Environment.value("IDCA_ISSUER") ?? "http://\(host):\(port)"
+        // With port 0 the real port is known only after binding; the issuer must not name port 0.
+        let issuer = self.issuer ?? Environment.value("IDCA_ISSUER") ?? (port == 0 ? "http://\(host)" : "http://\(host):\(port)")
         guard issuer.hasPrefix("https://") || issuer.hasPrefix("http://") else {
             throw ValidationError("The issuer must be an http(s) URL, not '\(issuer)'.")
         }

@@ -96,7 +96,7 @@ struct ApplicationResource: Encodable {
         applicationID = result.applicationID.rawValue
         status = result.status.rawValue
         token = result.token
-        expiresAt = result.token == nil ? nil : result.expiresAt.map(RFC3339.string(fromUnixSeconds:))
+        expiresAt = result.expiresAt.map(RFC3339.string(fromUnixSeconds:))
         reason = result.rejection?.reason
         field = result.rejection?.field?.rawValue
         message = result.rejection?.message

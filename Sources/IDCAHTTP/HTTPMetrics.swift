@@ -25,7 +25,7 @@ public final class HTTPMetrics: Sendable {
 
     func recordDecision(subjectType: String, outcome: String, reason: String) {
         registry.makeCounter(name: "idca_decisions_total", labels: [("subject_type", subjectType), ("outcome", outcome), ("reason", reason)],
-                             help: "Application decisions by subject type, outcome and internal reason").increment()
+                             help: "Application decisions by subject type, outcome and public reason").increment()
     }
 
     func recordVerification(result: String) {

@@ -14,7 +14,9 @@ struct ErrorMiddleware: RouterMiddleware {
             if let detail = error.detail {
                 context.logger.warning("request failed", metadata: ["error": "\(error.code)", "detail": "\(detail)"])
             }
-            return try jsonResponse(ErrorResource(error: error.code, message: error.message, field: error.field), status: error.kind.status)
+            var response = try jsonResponse(ErrorResource(error: error.code, message: error.message, field: error.field), status: error.kind.status)
+            if error.kind == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
         } catch let error as HTTPError {
             let resource: ErrorResource = switch error.status {
             case .notFound: ErrorResource(error: "not_found", message: "There is nothing at this path.")

@@ -38,7 +38,9 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         let applicationRequest = try body.request()
         let result = try await services.certification.apply(applicationRequest)
         metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: result.status.rawValue,
-                               reason: result.rejection?.internalReason ?? "none")
+                               // The public reason only: /metrics is unauthenticated, and internal reasons
+                               // would let anyone diff counters around their own application.
+                               reason: result.rejection?.reason ?? "none")
         var response = try jsonResponse(ApplicationResource(result), status: .created)
         response.headers[.location] = "/v1/applications/\(result.applicationID.rawValue)"
         return response
@@ -86,8 +88,9 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
 
 /// The site behind `Authorization: Bearer <API key>`: 401 without valid credentials, 403 when suspended.
 func authenticateSite(_ request: Request, services: HTTPServices) async throws -> Site {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-          let site = try await services.sites.authenticate(apiKey: String(header.dropFirst("Bearer ".count)))
+    // RFC 9110: the scheme name is case-insensitive.
+    guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
+          let site = try await services.sites.authenticate(apiKey: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
     else {
         throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid site API key is required: Authorization: Bearer <key>.")
     }
@@ -112,7 +115,10 @@ func decode<T: Decodable>(_ type: T.Type, from request: Request, context: BasicR
         throw IDCAError(.badRequest, code: "missing_field", message: "The field \(field) is required.", field: field)
     } catch let DecodingError.typeMismatch(_, decodingContext), let DecodingError.valueNotFound(_, decodingContext) {
         let field = decodingContext.codingPath.map(\.stringValue).joined(separator: ".")
-        throw IDCAError(.badRequest, code: "invalid_type", message: "The field \(field) has the wrong type.", field: field.isEmpty ? nil : field)
+        guard !field.isEmpty else {
+            throw IDCAError(.badRequest, code: "invalid_type", message: "The request body must be a JSON object.")
+        }
+        throw IDCAError(.badRequest, code: "invalid_type", message: "The field \(field) has the wrong type.", field: field)
     } catch {
         throw IDCAError(.badRequest, code: "malformed_json", message: "The request body is not a JSON object.")
     }

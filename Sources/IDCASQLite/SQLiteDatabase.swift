@@ -19,6 +19,11 @@ public final class SQLiteDatabase: Sendable {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        // Created private (0600) before SQLite opens it; SQLite gives its -wal and -shm files the
+        // same mode. The registry's hashes are useless without the keys, but need not be world-readable.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -28,6 +33,16 @@ public final class SQLiteDatabase: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteDatabase.migrator.migrate(pool)
         batcher = WriteBatcher(pool: pool)
+    }
+
+    /// A read whose database failures reach callers as `IDCAError.storage` (503), not as a bare 500.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch let error as DatabaseError { throw IDCAError.storage(error) }
+    }
+
+    /// A batched, synced write, with failures mapped like `read`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await batcher.write(body) } catch let error as DatabaseError { throw IDCAError.storage(error) }
     }
 
     /// Whether the file answers queries: used by the health check.

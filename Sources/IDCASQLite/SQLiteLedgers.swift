@@ -10,7 +10,7 @@ public struct SQLiteDecisionLedger: DecisionLedger {
     }
 
     public func record(_ decision: DecisionRecord) async throws {
-        try await database.batcher.write { db in
+        try await database.write { db in
             try db.cachedStatement(sql: """
                 INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
                                           region_code, subject_ref, decided_at, token_id)
@@ -36,7 +36,7 @@ public struct SQLiteDecisionLedger: DecisionLedger {
     }
 
     public func decision(_ id: ApplicationID) async throws -> DecisionRecord? {
-        try await database.pool.read { db in
+        try await database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE id = ?", arguments: [id.rawValue]) else {
                 return nil
             }
@@ -72,7 +72,7 @@ public struct SQLiteTokenLedger: TokenLedger {
     }
 
     public func redeem(_ redemption: Redemption) async throws -> RedemptionOutcome {
-        try await database.batcher.write { db in
+        try await database.write { db in
             // The token is consumed only if it was issued with exactly this digest, is unused, and
             // the site is under its limit for the subject — all in the statement that consumes it.
             try db.cachedStatement(sql: """
@@ -126,7 +126,7 @@ public struct SQLiteSiteDirectory: SiteDirectory {
     }
 
     public func add(_ site: Site, apiKeyHash: String) async throws {
-        try await database.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO sites (id, name, licence, max_accounts, suspended, created_at, api_key_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [site.id.rawValue, site.name, site.licence, site.maxAccounts, site.isSuspended, site.createdAt, apiKeyHash])
@@ -134,26 +134,26 @@ public struct SQLiteSiteDirectory: SiteDirectory {
     }
 
     public func site(apiKeyHash: String) async throws -> Site? {
-        try await database.pool.read { db in
+        try await database.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sites WHERE api_key_hash = ?"), arguments: [apiKeyHash])
                 .map(SQLiteSiteDirectory.site(from:))
         }
     }
 
     public func site(id: SiteID) async throws -> Site? {
-        try await database.pool.read { db in
+        try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sites WHERE id = ?", arguments: [id.rawValue]).map(SQLiteSiteDirectory.site(from:))
         }
     }
 
     public func sites() async throws -> [Site] {
-        try await database.pool.read { db in
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM sites ORDER BY created_at, id").map(SQLiteSiteDirectory.site(from:))
         }
     }
 
     public func setSuspended(_ id: SiteID, _ suspended: Bool) async throws -> Bool {
-        try await database.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE sites SET suspended = ? WHERE id = ?", arguments: [suspended, id.rawValue])
             return db.changesCount == 1
         }

@@ -11,7 +11,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     }
 
     public func resident(residentIDHash: String) async throws -> ResidentRecord? {
-        try await database.pool.read { db in
+        try await database.read { db in
             guard let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT name_hash, status, region_code, sealed_phone FROM residents WHERE id_hash = ?"),
                 arguments: [residentIDHash])
@@ -26,11 +26,15 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     }
 
     public func organization(_ key: OrganizationKey) async throws -> OrganizationRecord? {
-        try await database.pool.read { db in
+        try await database.read { db in
             let row: Row?
             switch key {
             case .creditCode(let code):
+                // Organizations registered before 2015 have no credit code in the registry; their
+                // embedded organization code (already checked against the credit code) finds them.
                 row = try Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE credit_code = ?", arguments: [code.canonical])
+                    ?? Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE organization_code = ? AND credit_code IS NULL",
+                                    arguments: [code.organizationCode.canonical])
             case .organizationCode(let code):
                 row = try Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE organization_code = ?", arguments: [code.canonical])
             }
@@ -87,10 +91,10 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     }
 
     public func residentCount() async throws -> Int {
-        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM residents") ?? 0 }
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM residents") ?? 0 }
     }
 
     public func organizationCount() async throws -> Int {
-        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM organizations") ?? 0 }
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM organizations") ?? 0 }
     }
 }

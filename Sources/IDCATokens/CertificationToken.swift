@@ -238,7 +238,7 @@ public struct TokenVerifier: Sendable {
 /// Verification accepts exactly one spelling of a token already, and this makes it explicit: only
 /// the very string that was issued can ever be redeemed.
 public func tokenDigest(_ token: String) -> String {
-    Hex.encode(SHA256.hash(data: Array(token.utf8)))
+    SHA256.hash(data: Array(token.utf8)).withUnsafeBytes { Hex.encode($0) }
 }
 
 /// The JSON Web Key Set published at `/.well-known/jwks.json`.

@@ -5,6 +5,7 @@ import Crypto
 /// The file format is what `openssl rand -base64 32` prints, so an operator can create or inspect a
 /// key without idca. `description` and `dump` never show the key bytes.
 public struct SecretKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The key for the crypto library; internal so that no caller can read the bytes out.
     let key: SymmetricKey
 
     private init(key: SymmetricKey) { self.key = key }
@@ -67,10 +68,10 @@ public struct KeyedHasher: Sendable {
     public func hash(_ value: String, domain: String) -> String {
         precondition(!domain.utf8.contains(0), "a keyed-hash domain must not contain NUL")
         var mac = keyed
-        mac.update(utf8Of: domain)
-        mac.update(data: [0])
-        mac.update(utf8Of: value)
-        return Hex.encode(mac.finalize())
+        // One contiguous message and one update: a registry import hashes millions of short
+        // values, and per-call overhead is then as large as the hashing itself.
+        mac.update(joining: domain, value)
+        return mac.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 }
 
@@ -95,12 +96,8 @@ public struct PseudonymGenerator: Sendable {
     public func pseudonym(subjectReference: String, siteID: String) -> String {
         precondition(!siteID.utf8.contains(0), "a site id must not contain NUL")
         var mac = keyed
-        mac.update(utf8Of: "idca-pseudonym-v1")
-        mac.update(data: [0])
-        mac.update(utf8Of: subjectReference)
-        mac.update(data: [0])
-        mac.update(utf8Of: siteID)
-        return Base32.encodeLowercase(Array(mac.finalize()).prefix(20))
+        mac.update(joining: "idca-pseudonym-v1", subjectReference, siteID)
+        return mac.finalize().withUnsafeBytes { Base32.encodeLowercase($0.prefix(20)) }
     }
 }
 
@@ -156,10 +153,26 @@ public struct DataSealer: Sendable {
 }
 
 extension HMAC {
-    /// Absorbs a string's UTF-8 bytes without copying them into an array first.
-    fileprivate mutating func update(utf8Of text: String) {
-        var text = text
-        text.withUTF8 { update(data: UnsafeRawBufferPointer($0)) }
+    /// Absorbs the UTF-8 bytes of `parts` with a 0x00 between each two, as one message, without
+    /// building an intermediate array on the heap.
+    fileprivate mutating func update(joining parts: String...) {
+        var count = parts.count - 1
+        for part in parts { count += part.utf8.count }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+            var offset = 0
+            for (index, part) in parts.enumerated() {
+                if index > 0 {
+                    buffer[offset] = 0
+                    offset += 1
+                }
+                var part = part
+                part.withUTF8 { bytes in
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + bytes.count]).initialize(fromContentsOf: bytes)
+                }
+                offset += part.utf8.count
+            }
+            update(data: UnsafeRawBufferPointer(buffer))
+        }
     }
 }
 
@@ -167,14 +180,17 @@ extension HMAC {
 enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(64)
-        for byte in bytes {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0F)])
+    /// Two lower-case hex digits per byte.
+    static func encode(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            var index = 0
+            for byte in bytes {
+                output[index] = digits[Int(byte >> 4)]
+                output[index + 1] = digits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }
 
@@ -183,6 +199,7 @@ enum Hex {
 enum Base32 {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 
+    /// Encodes 5 bits per character; 20 bytes give exactly 32 characters.
     static func encodeLowercase(_ bytes: some Collection<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count * 8 + 4) / 5)
@@ -205,6 +222,7 @@ enum Base32 {
 /// The one place this module draws randomness directly from the operating system (getrandom(2)
 /// on Linux); keys and nonces come from the crypto library's generator.
 enum SystemRandom {
+    /// `count` bytes from the operating system's CSPRNG.
     static func bytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }

@@ -174,7 +174,9 @@ enum PKCS8 {
 
     /// The parts of a OneAsymmetricKey (RFC 5958) that matter for Ed25519.
     struct ParsedPrivateKey {
+        /// The 32-byte seed.
         var seed: [UInt8]
+        /// The public key of a version 2 structure, when present.
         var publicKey: [UInt8]?
     }
 
@@ -221,13 +223,17 @@ struct DERReader {
     private let bytes: [UInt8]
     private var index: Int
 
+    /// A reader positioned at the start of `bytes`.
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
         self.index = 0
     }
 
+    /// Whether every byte has been consumed.
     var isAtEnd: Bool { index == bytes.count }
+    /// The tag of the next element, if any.
     var peekTag: UInt8? { index < bytes.count ? bytes[index] : nil }
+    /// The bytes not yet consumed (an element's whole contents, for a fresh reader).
     var remaining: [UInt8] { Array(bytes[index...]) }
 
     /// Reads one element with `tag` and returns a reader over its contents.
@@ -275,9 +281,9 @@ enum PEM {
 
     /// The DER bytes of the single PEM block in `text`, which must carry `label`.
     static func decode(_ text: String, label: String) throws(KeyError) -> [UInt8] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.utf8.last == UInt8(ascii: "\r") ? line.dropLast() : line
-        }
+        // By Character: "\r\n" is a single Character in Swift, so splitting at "\n" alone would
+        // leave CRLF files in one piece.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         let beginLines = lines.indices.filter { trimmed(lines[$0]).hasPrefix("-----BEGIN ") }
         guard let begin = beginLines.first else { throw .malformedPEM("no -----BEGIN line") }
         guard beginLines.count == 1 else { throw .malformedPEM("more than one PEM block") }

@@ -3,11 +3,17 @@
 /// Numbers keep their literal text: a token time must be an integer *as written*, and converting
 /// through `Double` first would let `1.0`, `1e0` and `1` all pass as the same value.
 enum JSONValue: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, kept as its literal.
     case number(JSONNumber)
+    /// A string with its escapes decoded.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object with unique member names.
     case object(JSONObject)
 }
 
@@ -48,8 +54,10 @@ struct JSONNumber: Sendable, Equatable {
 
 /// A JSON object's members in document order; names are unique (the parser guarantees it).
 struct JSONObject: Sendable, Equatable {
+    /// The members in document order.
     let members: [(name: String, value: JSONValue)]
 
+    /// Same members, same order, names equal byte for byte.
     static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.elementsEqual(rhs.members) { $0.name.utf8.elementsEqual($1.name.utf8) && $0.value == $1.value }
     }
@@ -66,15 +74,25 @@ struct JSONObject: Sendable, Equatable {
 /// The reasons a JSON text is refused. Only used internally: every one of them surfaces as
 /// `TokenRejection.malformed`, but tests name them to prove which rule fired.
 enum JSONError: Error, Sendable, Equatable {
+    /// The text ended inside a value.
     case unexpectedEnd
+    /// A byte that no JSON grammar rule allows here.
     case unexpectedByte(offset: Int)
+    /// A number outside RFC 8259's grammar (leading zero, `+`, bare `.`, `NaN` …).
     case invalidNumber(offset: Int)
+    /// A backslash escape that RFC 8259 does not define.
     case invalidEscape(offset: Int)
+    /// A `\u` escape of half a surrogate pair.
     case loneSurrogate(offset: Int)
+    /// An unescaped character below U+0020 inside a string.
     case controlCharacterInString(offset: Int)
+    /// Bytes that are not well-formed UTF-8.
     case invalidUTF8(offset: Int)
+    /// A member name that appears twice in one object.
     case duplicateName(String)
+    /// Nesting deeper than `StrictJSONParser.maximumDepth`.
     case tooDeep
+    /// Anything but whitespace after the value.
     case trailingContent(offset: Int)
 }
 

@@ -77,11 +77,11 @@ struct ProgressTests {
     }
 
     @Test(arguments: [
-        (50, 100, 12_345.0, Duration.seconds(7), 60, "[##################-------------------]  50%  12.3k rows/s  ETA 0:07"),
-        (0, 100, 0, nil, 40, "[------------------]   0%  0 rows/s  ETA --:--"),
-        (100, 100, 1_234_567, .zero, 40, "[##################] 100%  1.23M rows/s  ETA 0:00"),
-        (1, 3, 950, .seconds(3_723), 50, "[#######---------------]  33%  950 rows/s  ETA 1:02:03"),
-        (999, 1_000, 250_000, .milliseconds(1_500), 38, "[#################]  99%  250k rows/s  ETA 0:02"),
+        (50, 100, 12_345.0, Duration.seconds(7), 60, "[##############---------------]  50%  12.3k rows/s  ETA 0:07"),
+        (0, 100, 0, nil, 40, "[------------]   0%  0 rows/s  ETA --:--"),
+        (100, 100, 1_234_567, .zero, 45, "[##############] 100%  1.23M rows/s  ETA 0:00"),
+        (1, 3, 950, .seconds(3_723), 50, "[######------------]  33%  950 rows/s  ETA 1:02:03"),
+        (999, 1_000, 250_000, .milliseconds(1_500), 45, "[##############-]  99%  250k rows/s  ETA 0:02"),
     ] as [(Int, Int, Double, Duration?, Int, String)])
     func rendersABarThatFitsTheWidth(done: Int, total: Int, rate: Double, eta: Duration?, width: Int, expected: String) {
         let line = ProgressBar.render(done: done, total: total, rate: rate, eta: eta, width: width)
@@ -106,7 +106,7 @@ struct ProgressTests {
     @Test func rendersAReportFromElapsedTime() {
         let progress = ImportProgress(rows: 500_000, bytesRead: 25, totalBytes: 100, isFinished: false)
         // A quarter read in 1 s: 500k rows/s, 3 s to go.
-        #expect(ProgressBar.render(progress, elapsed: .seconds(1), width: 40) == "[###----------]  25%  500k rows/s  ETA 0:03")
+        #expect(ProgressBar.render(progress, elapsed: .seconds(1), width: 40) == "[##--------]  25%  500k rows/s  ETA 0:03")
         let finished = ImportProgress(rows: 10, bytesRead: 0, totalBytes: 0, isFinished: true)
         #expect(ProgressBar.render(finished, elapsed: .zero, width: 30) == "0 rows/s  ETA 0:00")
     }

@@ -400,7 +400,9 @@ struct TokenVerifierTests {
         for _ in 0..<1_000 {
             let length = Int(random.next() % 600)
             let text = String(decoding: (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }, as: UTF8.self)
-            #expect(F.verifier.verify(text, now: F.now, siteID: F.site) != .success(F.claims()))
+            if case .success = F.verifier.verify(text, now: F.now, siteID: F.site) {
+                Issue.record("random input verified: \(text)")
+            }
         }
     }
 }

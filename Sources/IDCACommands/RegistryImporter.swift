@@ -1,0 +1,76 @@
+import Foundation
+import IDCACore
+import IDCARegistry
+import IDCARules
+import IDCAServices
+import IDCATokens
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Imports registry extracts through the one path both `idca registry import` and `idca demo seed` use.
+struct RegistryImporter {
+    enum Kind: String, CaseIterable, ExpressibleByArgumentKind {
+        case residents
+        case organizations
+    }
+
+    let wiring: Wiring
+    /// Draw a live progress bar on standard error (only when it is a terminal).
+    let showsProgress: Bool
+
+    /// Reads, checks and imports the file in one transaction; writes `<file>.rejects.csv` beside it
+    /// when rows were refused. Throws — and leaves the registry untouched — if the file cannot be
+    /// read or its header is wrong.
+    func run(_ kind: Kind, path: String) throws -> ImportReport {
+        let reader: CSVReader
+        do { reader = try CSVReader(path: path) } catch { throw CommandFailure("cannot read \(path): \(error)") }
+        let context = ValidationContext(today: CivilDate(shanghaiDayOf: wiring.clock.now()))
+        let started = ContinuousClock.now
+        let progress: ((ImportProgress) -> Void)? = showsProgress ? { progress in
+            let line = ProgressBar.render(progress, elapsed: ContinuousClock.now - started, width: 30)
+            printToStandardError("\r\(line)" + (progress.isFinished ? "\n" : ""), newline: false)
+        } : nil
+
+        let report: ImportReport
+        do {
+            switch kind {
+            case .residents:
+                let hasher = wiring.identityHasher
+                let sealer = DataSealer(key: wiring.keys.data)
+                let parser = ResidentRowParser(context: context) { number, name, status, phone in
+                    let reference = hasher.residentReference(number)
+                    // The ciphertext is bound to its row: a sealed phone copied to another row fails to open.
+                    let sealed = phone.map { sealer.seal(Array($0.utf8), associatedData: Array(reference.utf8)) }
+                    return ResidentRecord(residentIDHash: reference, nameHash: hasher.nameHash(name), status: status,
+                                          regionCode: number.region.code, sealedPhone: sealed)
+                }
+                let rows = try parser.rows(from: reader, onProgress: progress)
+                let imported = try wiring.registry.importResidents { write in
+                    for record in rows { try write(record) }
+                    if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
+                }
+                report = ImportReport(imported: imported, rejected: rows.report.rejected)
+            case .organizations:
+                let rows = try OrganizationRowParser(context: context).rows(from: reader, onProgress: progress)
+                let imported = try wiring.registry.importOrganizations { write in
+                    for record in rows { try write(record) }
+                    if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
+                }
+                report = ImportReport(imported: imported, rejected: rows.report.rejected)
+            }
+        } catch let error as RegistryImportError {
+            throw CommandFailure("\(path): \(error); nothing was imported")
+        }
+        if !report.rejected.isEmpty {
+            try? writeRejects(report.rejected, to: rejectsPath(forInput: path))
+        }
+        return report
+    }
+}
+
+/// Marks the kinds as command-line values without importing ArgumentParser into the importer's API.
+protocol ExpressibleByArgumentKind: RawRepresentable<String> {}
+
+func standardErrorIsTerminal() -> Bool { isatty(2) == 1 }

@@ -1,0 +1,168 @@
+"""Live-server smoke test: the real `idca` binary, a demo registry, the README walk-through, and
+every response checked against Docs/API.openapi.yaml.
+
+usage: python3 Tests/API/smoke_test.py --idca PATH_TO_IDCA
+
+Runs in a fresh temporary directory on 127.0.0.1 with a free port, stops the server with SIGTERM
+and requires a clean exit. Ends with `smoke: N passed, M failed`.
+"""
+import argparse, json, os, re, signal, subprocess, sys, tempfile, time, urllib.error, urllib.request
+
+import yaml
+from jsonschema import Draft202012Validator
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPEC = yaml.safe_load(open(os.path.join(ROOT, "Docs", "API.openapi.yaml")))
+passed, failed = 0, 0
+
+
+def check(condition, what):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+
+def escape(part):
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def schema_errors(method, route, status, content_type, body):
+    """The schema errors of one response against the document (a missing status is an error too)."""
+    operation = SPEC["paths"][route][method.lower()]
+    response = operation["responses"].get(str(status))
+    if response is None:
+        return [f"status {status} is not documented for {method} {route}"]
+    pointer = f"#/paths/{escape(route)}/{method.lower()}/responses/{status}"
+    while "$ref" in response:
+        name = response["$ref"].split("/")[-1]
+        pointer = f"#/components/responses/{name}"
+        response = SPEC["components"]["responses"][name]
+    media = [m for m in response.get("content", {}) if m.split(";")[0] == content_type.split(";")[0]]
+    if not media:
+        return [f"content type {content_type} is not documented"]
+    if not media[0].startswith("application/") or "json" not in media[0]:
+        return []
+    validator = Draft202012Validator({**SPEC, "$ref": f"{pointer}/content/{escape(media[0])}/schema"})
+    return [error.message for error in validator.iter_errors(json.loads(body))]
+
+
+class Server:
+    def __init__(self, idca, directory):
+        self.idca, self.directory = idca, directory
+
+    def command(self, *arguments):
+        return subprocess.run([self.idca, *arguments], cwd=self.directory, capture_output=True, text=True, timeout=300)
+
+    def start(self):
+        self.log = open(os.path.join(self.directory, "serve.log"), "w+")
+        self.process = subprocess.Popen([self.idca, "serve", "--port", "0"], cwd=self.directory, stderr=self.log, stdout=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            self.log.seek(0)
+            found = re.search(r"address=127\.0\.0\.1:(\d+) \[IDCACommands\] listening", self.log.read())
+            if found:
+                self.port = int(found.group(1))
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the server did not start:\n" + open(self.log.name).read())
+
+    def call(self, method, path, body=None, api_key=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if api_key:
+            request.add_header("Authorization", f"Bearer {api_key}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, headers, text = response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, headers, text = error.code, dict(error.headers), error.read().decode()
+        route = re.sub(r"^/v1/applications/[^/]+$", "/v1/applications/{id}", path)
+        errors = schema_errors(method, route, status, headers.get("Content-Type", ""), text)
+        check(not errors, f"{method} {path} {status} matches the OpenAPI document: {errors[:3]} {text[:200]}")
+        check("X-Request-ID" in headers or "x-request-id" in {k.lower() for k in headers}, f"{method} {path} has X-Request-ID")
+        return status, headers, (json.loads(text) if text.startswith("{") else text)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--idca", required=True)
+    idca = os.path.abspath(parser.parse_args().idca)
+    with tempfile.TemporaryDirectory(prefix="idca-smoke-") as directory:
+        server = Server(idca, directory)
+        check(server.command("keys", "generate").returncode == 0, "keys generate")
+        seeded = server.command("demo", "seed", "--residents", "2000", "--organizations", "200", "--json")
+        check(seeded.returncode == 0, f"demo seed: {seeded.stderr}")
+        demo = json.loads(seeded.stdout)
+        site = json.loads(server.command("sites", "add", "--name", "Smoke", "--license", "京ICP备12345678号", "--json").stdout)
+        check(site["site_id"].startswith("site_") and site["api_key"].startswith("idca_sk_"), "sites add --json")
+        samples = os.path.join(directory, "var", "demo", "applications")
+        server.start()
+        try:
+            status, _, health = server.call("GET", "/healthz")
+            check(status == 200 and health == {"status": "ok"}, "healthz")
+            status, headers, jwks = server.call("GET", "/.well-known/jwks.json")
+            check(status == 200 and jwks["keys"][0]["kty"] == "OKP", "jwks")
+
+            # The README walk-through: apply, get a token, verify it, verify again.
+            valid = json.load(open(os.path.join(samples, "individual-valid.json")))
+            status, headers, approved = server.call("POST", "/v1/applications", valid)
+            check(status == 201 and approved["status"] == "approved", f"valid application approved: {approved}")
+            check(headers.get("Location") == f"/v1/applications/{approved['application_id']}", "Location header")
+            status, _, active = server.call("POST", "/v1/tokens/verify", {"token": approved["token"]}, demo["api_key"])
+            check(status == 200 and active["active"] is True and len(active["subject"]) == 32, f"verify: {active}")
+            status, _, used = server.call("POST", "/v1/tokens/verify", {"token": approved["token"]}, demo["api_key"])
+            check(used == {"active": False, "reason": "token_already_used"}, f"verify again: {used}")
+            status, _, again = server.call("GET", f"/v1/applications/{approved['application_id']}")
+            check(status == 200 and "token" not in again and again["status"] == "approved", "GET application without the token")
+
+            expected = {
+                "individual-typo-checksum.json": "checksum", "individual-borrowed-name.json": "registry_mismatch",
+                "individual-inactive.json": "registry_mismatch", "individual-lowercase-x.json": "lowercase_x",
+                "organization-impersonation.json": "legal_representative_mismatch",
+                "organization-stale-name.json": "organization_name_mismatch", "organization-valid.json": None,
+            }
+            for name, reason in expected.items():
+                path = os.path.join(samples, name)
+                if not os.path.exists(path):
+                    continue
+                status, _, result = server.call("POST", "/v1/applications", json.load(open(path)))
+                check(status == 201 and result.get("reason") == reason, f"{name}: {result}")
+
+            status, _, organization = server.call("POST", "/v1/applications", json.load(open(os.path.join(samples, "organization-valid.json"))))
+            status, _, verified = server.call("POST", "/v1/tokens/verify", {"token": organization["token"]}, site["api_key"])
+            check(verified.get("subject_type") == "organization" and verified.get("organization_name"), f"organization verify: {verified}")
+
+            for raw, error in [(b"not json", "malformed_json"), (b'{"subject_type": "x"}', "invalid_subject_type"),
+                               (b'{"subject_type": "individual"}', "missing_field")]:
+                status, _, body = server.call("POST", "/v1/applications", raw=raw)
+                check(status == 400 and body["error"] == error, f"400 {error}: {body}")
+            status, _, body = server.call("POST", "/v1/tokens/verify", {"token": "x"})
+            check(status == 401 and body["error"] == "invalid_credentials", "401 without a key")
+            status, _, body = server.call("POST", "/v1/tokens/verify", {"token": "a.b.c"}, site["api_key"])
+            check(body == {"active": False, "reason": "malformed"}, f"malformed token: {body}")
+            status, _, body = server.call("GET", "/v1/applications/app_aaaaaaaaaaaaaaaaaaaaaaaaaa")
+            check(status == 404, "404 for an unknown application")
+            status, _, metrics = server.call("GET", "/metrics")
+            check(status == 200 and "idca_decisions_total" in metrics, "metrics")
+        finally:
+            code = server.stop()
+        check(code == 0, f"SIGTERM drains and exits 0 (got {code})")
+        log = open(os.path.join(directory, "serve.log")).read()
+        check("stopped" in log, "the server logged a clean stop")
+        people = [line.split(",")[:2] for line in open(os.path.join(directory, "var", "demo", "residents.csv")).read().splitlines()[1:]]
+        leaked = [value for person in people for value in person if value in log]
+        check(not leaked, f"no resident ID or name in the server log ({leaked[:2]})")
+    print(f"smoke: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
