@@ -84,7 +84,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "idca-bench",
-            dependencies: ["IDCARules", "IDCASynthetic"]
+            dependencies: ["IDCARules", "IDCASynthetic", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .executableTarget(
             name: "EmbedTextResource",
@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IDCATokensTests",
-            dependencies: ["IDCATokens"]
+            dependencies: ["IDCATokens", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "IDCACommandsTests",

@@ -69,7 +69,7 @@ public final class CSVReader {
     /// The size of the input when it is a regular file or an array, for progress; `nil` for pipes.
     public let totalBytes: Int?
     /// Bytes taken from the input so far (a block ahead of the parse, at most).
-    public private(set) var bytesRead = 0
+    public var bytesRead: Int { cursor.pointee.bytesRead }
     /// Bytes parsed so far: the end of the last record handed out.
     public var bytesConsumed: Int { bytesRead - (filled - position) }
 
@@ -88,22 +88,52 @@ public final class CSVReader {
         case end
     }
 
+    /// Everything that changes as the reader reads.
+    ///
+    /// It lives behind a pointer the reader owns rather than in stored properties: every access
+    /// to a class's stored `var` pays a dynamic exclusivity check, a few of which per record
+    /// cost more than parsing the record. The reader is not `Sendable` and never hands the
+    /// pointer out, so the checks have nothing to catch.
+    private struct Cursor {
+        var filled = 0
+        var position = 0
+        var line = 1
+        var reachedEnd = false
+        var started = false
+        var bytesRead = 0
+        var memoryOffset = 0
+        var spans: UnsafeMutablePointer<CSVRecord.Span>
+        var spanCapacity: Int
+        /// Unescaped contents of fields that held `""`; allocated the first time one is seen.
+        var scratch: UnsafeMutablePointer<UInt8>?
+    }
+
     private let source: Source
-    private var memoryOffset = 0
     /// The most one read returns; tests lower it to make every byte a block boundary.
     private let readLimit: Int
-
     private let buffer: UnsafeMutablePointer<UInt8>
-    private var filled = 0
-    private var position = 0
-    private var line = 1
-    private var reachedEnd = false
-    private var started = false
+    private let cursor: UnsafeMutablePointer<Cursor>
 
-    private var spans: UnsafeMutablePointer<CSVRecord.Span>
-    private var spanCapacity = 64
-    /// Unescaped contents of fields that held `""`; allocated the first time one is seen.
-    private var scratch: UnsafeMutablePointer<UInt8>?
+    private var filled: Int {
+        get { cursor.pointee.filled }
+        set { cursor.pointee.filled = newValue }
+    }
+    private var position: Int {
+        get { cursor.pointee.position }
+        set { cursor.pointee.position = newValue }
+    }
+    private var line: Int {
+        get { cursor.pointee.line }
+        set { cursor.pointee.line = newValue }
+    }
+    private var reachedEnd: Bool {
+        get { cursor.pointee.reachedEnd }
+        set { cursor.pointee.reachedEnd = newValue }
+    }
+    private var scratch: UnsafeMutablePointer<UInt8>? {
+        get { cursor.pointee.scratch }
+        set { cursor.pointee.scratch = newValue }
+    }
 
     /// Opens `path` for reading; the reader closes it when it is released.
     public convenience init(path: String, capacity: Int = CSVReader.defaultCapacity) throws(RegistryIOError) {
@@ -136,20 +166,23 @@ public final class CSVReader {
         self.readLimit = readLimit
         self.totalBytes = totalBytes
         buffer = .allocate(capacity: capacity)
-        spans = .allocate(capacity: spanCapacity)
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: Cursor(spans: .allocate(capacity: 64), spanCapacity: 64))
     }
 
     deinit {
         buffer.deallocate()
-        spans.deallocate()
-        scratch?.deallocate()
+        cursor.pointee.spans.deallocate()
+        cursor.pointee.scratch?.deallocate()
+        cursor.deinitialize(count: 1)
+        cursor.deallocate()
         if case .descriptor(let descriptor, owned: true, _) = source { close(descriptor) }
     }
 
     /// The next record or malformed record, or `nil` at the end of the input. Throws only when the
     /// input cannot be read at all (an I/O error), after which the reader should be dropped.
     public func next() throws(RegistryIOError) -> Item? {
-        if !started { try start() }
+        if !cursor.pointee.started { try start() }
         while true {
             switch try parseRecord() {
             case .item(let item): return item
@@ -168,37 +201,31 @@ public final class CSVReader {
 
     /// Fills the first block and skips a byte-order mark.
     private func start() throws(RegistryIOError) {
-        started = true
+        cursor.pointee.started = true
         while filled < 3 && !reachedEnd { try readMore() }
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
     }
 
-    /// Parses one record starting at `position`. Everything the loop touches per byte lives in
-    /// locals: class properties would cost a dynamic exclusivity check on every access.
-    private func parseRecord() throws(RegistryIOError) -> Step {
-        let comma = CSVReader.comma, quote = CSVReader.quote, lineFeed = CSVReader.lineFeed
-        let buf = buffer
-        var end = filled
-        var recordStart = position
-        let recordLine = line
-        var index = position
-        var state = State.fieldStart
-        var fieldStart = index
-        var segmentStart = index
+    /// The fields of the record being parsed, as spans relative to its start.
+    ///
+    /// A local struct with mutating methods rather than nested functions over local variables:
+    /// captured variables get dynamic exclusivity checks, a struct's fields only static ones.
+    private struct RecordBuilder {
+        let buffer: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var recordStart: Int
+        var fieldStart: Int
+        /// In a field being unescaped: where the bytes not yet copied to `scratch` begin.
+        var segmentStart = 0
         var inScratch = false
         var scratchStart = 0
         var scratchUsed = 0
         var fieldCount = 0
-        var newlines = 0
-        var high: UInt8 = 0
-        var spans = self.spans
-        var spanCapacity = self.spanCapacity
-        defer {
-            self.spans = spans
-            self.spanCapacity = spanCapacity
-        }
+        var spans: UnsafeMutablePointer<CSVRecord.Span>
+        var spanCapacity: Int
+        var scratch: UnsafeMutablePointer<UInt8>?
 
-        func append(_ span: CSVRecord.Span) {
+        mutating func append(_ span: CSVRecord.Span) {
             if fieldCount == spanCapacity {
                 let larger = UnsafeMutablePointer<CSVRecord.Span>.allocate(capacity: spanCapacity * 2)
                 larger.moveInitialize(from: spans, count: fieldCount)
@@ -210,17 +237,34 @@ public final class CSVReader {
             fieldCount += 1
         }
 
-        func copyToScratch(from start: Int, count: Int) {
+        mutating func appendEmpty(at index: Int) {
+            append(CSVRecord.Span(offset: index - recordStart, count: 0))
+        }
+
+        /// Copies the quoted field so far, up to and including the first quote of the `""` at
+        /// `quote`, to the scratch buffer; the field continues there.
+        mutating func unescape(quoteAt quote: Int) {
+            if !inScratch {
+                inScratch = true
+                scratchStart = scratchUsed
+                segmentStart = fieldStart
+            }
+            copyToScratch(from: segmentStart, count: quote + 1 - segmentStart)
+            segmentStart = quote + 2
+        }
+
+        private mutating func copyToScratch(from start: Int, count: Int) {
             if scratch == nil { scratch = .allocate(capacity: capacity) }
-            (scratch! + scratchUsed).update(from: buf + start, count: count)
+            (scratch! + scratchUsed).update(from: buffer + start, count: count)
             scratchUsed += count
         }
 
         /// Ends the quoted field whose closing quote is at `closing`.
-        func closeQuotedField(at closing: Int) {
+        mutating func closeQuotedField(at closing: Int) {
             if inScratch {
                 copyToScratch(from: segmentStart, count: closing - segmentStart)
                 append(CSVRecord.Span(scratchOffset: scratchStart, count: scratchUsed - scratchStart))
+                inScratch = false
             } else {
                 append(CSVRecord.Span(offset: fieldStart - recordStart, count: closing - fieldStart))
             }
@@ -228,64 +272,150 @@ public final class CSVReader {
 
         /// Ends the unquoted field running to `fieldEnd`. A CR right before a line break is part of
         /// the break, not data. Returns false for a blank line, which is not a record.
-        func closeUnquotedField(at fieldEnd: Int, atLineBreak: Bool) -> Bool {
+        mutating func closeUnquotedField(at fieldEnd: Int, atLineBreak: Bool) -> Bool {
             var contentEnd = fieldEnd
             if atLineBreak {
-                if contentEnd > fieldStart && buf[contentEnd - 1] == CSVReader.carriageReturn { contentEnd -= 1 }
+                if contentEnd > fieldStart && buffer[contentEnd - 1] == CSVReader.carriageReturn { contentEnd -= 1 }
                 if fieldCount == 0 && contentEnd == fieldStart { return false }
             }
             append(CSVRecord.Span(offset: fieldStart - recordStart, count: contentEnd - fieldStart))
             return true
         }
 
-        func complete() -> Step {
-            position = index
-            line = recordLine + newlines
-            if high >= 0x80 && !UTF8Validation.isValid(buf + recordStart, count: index - recordStart) {
-                return .item(.malformed(Malformation(line: recordLine, problem: .invalidUTF8)))
+        /// Follows the buffer after its contents moved `shift` bytes towards the front.
+        mutating func shift(by shift: Int) {
+            recordStart -= shift
+            fieldStart -= shift
+            segmentStart -= shift
+        }
+    }
+
+    /// Parses one record starting at `position`.
+    private func parseRecord() throws(RegistryIOError) -> Step {
+        if let step = parseSimpleLine() { return step }
+        return try parseAnyRecord()
+    }
+
+    /// The common case, fast: a record that is one whole line in the buffer without a quote.
+    /// Finds the line's end with `memchr` and its commas eight bytes at a time; returns `nil`
+    /// (having changed nothing) for anything else, which `parseAnyRecord` then handles.
+    private func parseSimpleLine() -> Step? {
+        let buf = buffer
+        let start = position
+        let end = filled
+        guard start < end, let found = memchr(buf + start, Int32(CSVReader.lineFeed), end - start) else { return nil }
+        let lineFeed = buf.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        var spans = cursor.pointee.spans
+        var spanCapacity = cursor.pointee.spanCapacity
+        var fieldCount = 0
+        var fieldStart = start
+        var high: UInt64 = 0
+        var index = start
+
+        @inline(__always) func appendField(_ fieldEnd: Int) {
+            if fieldCount == spanCapacity {
+                let larger = UnsafeMutablePointer<CSVRecord.Span>.allocate(capacity: spanCapacity * 2)
+                larger.moveInitialize(from: spans, count: fieldCount)
+                spans.deallocate()
+                spans = larger
+                spanCapacity *= 2
             }
-            return .item(.record(CSVRecord(line: recordLine, base: buf + recordStart, scratch: scratch, spans: spans, count: fieldCount)))
+            spans[fieldCount] = CSVRecord.Span(offset: fieldStart - start, count: fieldEnd - fieldStart)
+            fieldCount += 1
+            fieldStart = fieldEnd + 1
+        }
+        defer {
+            cursor.pointee.spans = spans
+            cursor.pointee.spanCapacity = spanCapacity
         }
 
-        func skipBlankLine() -> Step {
-            position = index
-            line = recordLine + 1
+        let raw = UnsafeRawPointer(buf)
+        while index + 8 <= lineFeed {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            high |= word
+            if SWAR.zeroBytes(word ^ SWAR.quotes) != 0 { return nil }
+            var commas = SWAR.zeroBytes(word ^ SWAR.commas)
+            while commas != 0 {
+                appendField(index + commas.trailingZeroBitCount / 8)
+                commas &= commas &- 1
+            }
+            index += 8
+        }
+        while index < lineFeed {
+            let byte = buf[index]
+            high |= UInt64(byte)
+            if byte == CSVReader.quote { return nil }
+            if byte == CSVReader.comma { appendField(index) }
+            index += 1
+        }
+        var contentEnd = lineFeed
+        if contentEnd > fieldStart && buf[contentEnd - 1] == CSVReader.carriageReturn { contentEnd -= 1 }
+        position = lineFeed + 1
+        if fieldCount == 0 && contentEnd == fieldStart {
+            // A blank line: not a record.
+            line += 1
             return .skip
         }
+        appendField(contentEnd)
+        let recordLine = line
+        line = recordLine + 1
+        if high & SWAR.highBits != 0 && !UTF8Validation.isValid(buf + start, count: lineFeed + 1 - start) {
+            return .item(.malformed(Malformation(line: recordLine, problem: .invalidUTF8)))
+        }
+        return .item(.record(CSVRecord(line: recordLine, base: buf + start, scratch: cursor.pointee.scratch, spans: spans, count: fieldCount)))
+    }
 
-        while true {
+    /// Parses any record starting at `position`: quotes, line breaks inside them, records split
+    /// across reads. What the loop touches per byte lives in locals.
+    private func parseAnyRecord() throws(RegistryIOError) -> Step {
+        let comma = CSVReader.comma, quote = CSVReader.quote, lineFeed = CSVReader.lineFeed
+        let buf = buffer
+        var end = filled
+        let recordLine = line
+        var index = position
+        var state = State.fieldStart
+        var newlines = 0
+        var high: UInt8 = 0
+        var record = RecordBuilder(
+            buffer: buf, capacity: capacity, recordStart: index, fieldStart: index,
+            spans: cursor.pointee.spans, spanCapacity: cursor.pointee.spanCapacity, scratch: cursor.pointee.scratch)
+        defer {
+            cursor.pointee.spans = record.spans
+            cursor.pointee.spanCapacity = record.spanCapacity
+            cursor.pointee.scratch = record.scratch
+        }
+
+        parsing: while true {
             if index == end {
                 if reachedEnd {
                     switch state {
                     case .fieldStart:
-                        if fieldCount == 0 {
+                        if record.fieldCount == 0 {
                             position = index
                             return .end
                         }
-                        append(CSVRecord.Span(offset: index - recordStart, count: 0))
+                        record.appendEmpty(at: index)
                     case .unquoted:
-                        if !closeUnquotedField(at: index, atLineBreak: true) {
+                        if !record.closeUnquotedField(at: index, atLineBreak: true) {
                             position = index
                             return .end
                         }
                     case .quoted:
-                        return try resynchronize(.unterminatedQuote, recordStart: recordStart, recordLine: recordLine)
+                        return try resynchronize(.unterminatedQuote, recordStart: record.recordStart, recordLine: recordLine)
                     case .quoteSeen:
-                        closeQuotedField(at: index - 1)
+                        record.closeQuotedField(at: index - 1)
                     case .afterQuote, .afterQuoteCR:
                         break
                     }
-                    return complete()
+                    break parsing
                 }
-                if recordStart == 0 && end == capacity {
+                if record.recordStart == 0 && end == capacity {
                     return try resynchronize(.recordTooLong, recordStart: 0, recordLine: recordLine)
                 }
-                let shift = recordStart
+                let shift = record.recordStart
                 try refill(keepingFrom: shift)
                 index -= shift
-                fieldStart -= shift
-                segmentStart -= shift
-                recordStart = 0
+                record.shift(by: shift)
                 end = filled
                 continue
             }
@@ -295,76 +425,84 @@ public final class CSVReader {
                 let byte = buf[index]
                 if byte == quote {
                     index += 1
-                    fieldStart = index
-                    inScratch = false
+                    record.fieldStart = index
                     state = .quoted
                 } else if byte == comma {
-                    append(CSVRecord.Span(offset: index - recordStart, count: 0))
+                    record.appendEmpty(at: index)
                     index += 1
                 } else if byte == lineFeed {
-                    if fieldCount == 0 {
-                        index += 1
-                        return skipBlankLine()
+                    if record.fieldCount == 0 {
+                        // A blank line: not a record.
+                        position = index + 1
+                        line = recordLine + 1
+                        return .skip
                     }
-                    append(CSVRecord.Span(offset: index - recordStart, count: 0))
+                    record.appendEmpty(at: index)
                     index += 1
                     newlines += 1
-                    return complete()
+                    break parsing
                 } else {
-                    fieldStart = index
+                    record.fieldStart = index
                     state = .unquoted
                 }
 
             case .unquoted:
-                while index < end {
-                    let byte = buf[index]
-                    high |= byte
+                var scan = index
+                var seenHigh: UInt8 = 0
+                while scan < end {
+                    let byte = buf[scan]
+                    seenHigh |= byte
                     if byte == comma || byte == lineFeed || byte == quote { break }
-                    index += 1
+                    scan += 1
                 }
+                high |= seenHigh
+                index = scan
                 if index == end { continue }
                 let byte = buf[index]
                 if byte == comma {
-                    _ = closeUnquotedField(at: index, atLineBreak: false)
+                    _ = record.closeUnquotedField(at: index, atLineBreak: false)
                     index += 1
                     state = .fieldStart
                 } else if byte == lineFeed {
-                    let isRecord = closeUnquotedField(at: index, atLineBreak: true)
+                    let isRecord = record.closeUnquotedField(at: index, atLineBreak: true)
                     index += 1
-                    if !isRecord { return skipBlankLine() }
+                    if !isRecord {
+                        position = index
+                        line = recordLine + 1
+                        return .skip
+                    }
                     newlines += 1
-                    return complete()
+                    break parsing
                 } else {
-                    return try resynchronize(.quoteInUnquotedField, recordStart: recordStart, recordLine: recordLine)
+                    return try resynchronize(.quoteInUnquotedField, recordStart: record.recordStart, recordLine: recordLine)
                 }
 
             case .quoted:
-                while index < end {
-                    let byte = buf[index]
-                    high |= byte
+                var scan = index
+                var seenHigh: UInt8 = 0
+                var seenLineFeeds = 0
+                while scan < end {
+                    let byte = buf[scan]
+                    seenHigh |= byte
                     if byte == quote { break }
-                    if byte == lineFeed { newlines += 1 }
-                    index += 1
+                    if byte == lineFeed { seenLineFeeds += 1 }
+                    scan += 1
                 }
+                high |= seenHigh
+                newlines += seenLineFeeds
+                index = scan
                 if index == end { continue }
                 index += 1
                 state = .quoteSeen
 
             case .quoteSeen:
                 // The quote at `index - 1` either closes the field or, doubled, stands for one quote.
-                let previousQuote = index - 1
                 if buf[index] == quote {
-                    if !inScratch {
-                        inScratch = true
-                        scratchStart = scratchUsed
-                        segmentStart = fieldStart
-                    }
-                    copyToScratch(from: segmentStart, count: previousQuote + 1 - segmentStart)
+                    record.unescape(quoteAt: index - 1)
                     index += 1
-                    segmentStart = index
                     state = .quoted
                 } else {
-                    closeQuotedField(at: previousQuote)
+                    record.closeQuotedField(at: index - 1)
                     state = .afterQuote
                 }
 
@@ -376,23 +514,32 @@ public final class CSVReader {
                 } else if byte == lineFeed {
                     index += 1
                     newlines += 1
-                    return complete()
+                    break parsing
                 } else if byte == CSVReader.carriageReturn {
                     index += 1
                     state = .afterQuoteCR
                 } else {
-                    return try resynchronize(.textAfterClosingQuote, recordStart: recordStart, recordLine: recordLine)
+                    return try resynchronize(.textAfterClosingQuote, recordStart: record.recordStart, recordLine: recordLine)
                 }
 
             case .afterQuoteCR:
                 guard buf[index] == lineFeed else {
-                    return try resynchronize(.textAfterClosingQuote, recordStart: recordStart, recordLine: recordLine)
+                    return try resynchronize(.textAfterClosingQuote, recordStart: record.recordStart, recordLine: recordLine)
                 }
                 index += 1
                 newlines += 1
-                return complete()
+                break parsing
             }
         }
+
+        // A complete record runs from `record.recordStart` to `index`.
+        position = index
+        line = recordLine + newlines
+        if high >= 0x80 && !UTF8Validation.isValid(buf + record.recordStart, count: index - record.recordStart) {
+            return .item(.malformed(Malformation(line: recordLine, problem: .invalidUTF8)))
+        }
+        return .item(.record(CSVRecord(line: recordLine, base: buf + record.recordStart, scratch: record.scratch,
+                                       spans: record.spans, count: record.fieldCount)))
     }
 
     /// Reports a malformed record and moves to the physical line after the one it began on.
@@ -444,17 +591,18 @@ public final class CSVReader {
         case .descriptor(let descriptor, _, let path):
             count = try FileIO.read(descriptor, buffer + filled, room, path: path)
         case .memory(let bytes):
-            count = min(room, bytes.count - memoryOffset)
+            let offset = cursor.pointee.memoryOffset
+            count = min(room, bytes.count - offset)
             if count > 0 {
                 bytes.withUnsafeBufferPointer { all in
-                    (buffer + filled).update(from: all.baseAddress! + memoryOffset, count: count)
+                    (buffer + filled).update(from: all.baseAddress! + offset, count: count)
                 }
             }
-            memoryOffset += count
+            cursor.pointee.memoryOffset += count
         }
         if count == 0 { reachedEnd = true }
         filled += count
-        bytesRead += count
+        cursor.pointee.bytesRead += count
     }
 }
 
@@ -520,13 +668,34 @@ public struct CSVRecord: RandomAccessCollection {
     }
 }
 
+/// Byte matching eight bytes at a time.
+enum SWAR {
+    static let commas: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
+    static let quotes: UInt64 = 0x2222_2222_2222_2222
+    static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// The high bit of each byte of `word` that is zero, and no other bit. Exact: no carry crosses
+    /// a byte, since (b & 0x7F) + 0x7F is at most 0xFE.
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low) &+ low) | word) & highBits
+    }
+}
+
 /// UTF-8 well-formedness after Unicode Table 3-7: no overlong forms, surrogates or values above
 /// U+10FFFF.
 enum UTF8Validation {
     static func isValid(_ bytes: UnsafePointer<UInt8>, count: Int) -> Bool {
         var index = 0
         @inline(__always) func isContinuation(_ byte: UInt8) -> Bool { byte & 0xC0 == 0x80 }
+        let raw = UnsafeRawPointer(bytes)
         while index < count {
+            // Registry rows are mostly ASCII: skip it eight bytes at a time.
+            while index + 8 <= count && raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            guard index < count else { break }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1

@@ -49,32 +49,38 @@ public struct OrganizationRowParser: Sendable {
 /// what it received.
 public final class OrganizationRows: Sequence, IteratorProtocol {
     private let context: ValidationContext
-    private var stream: RowStream
-    private var seen = NumberSet()
+    private let streamBox: Box<RowStream>
+    private var stream: UnsafeMutablePointer<RowStream> { streamBox.pointer }
+    private let seen = NumberSet()
 
     init(stream: RowStream, context: ValidationContext) {
-        self.stream = stream
+        streamBox = Box(stream)
         self.context = context
     }
 
     /// Imported and rejected rows so far; complete once iteration has ended.
-    public var report: ImportReport { stream.report }
+    public var report: ImportReport { stream.pointee.report }
     /// Data rows read so far, imported or rejected.
-    public var rowsRead: Int { stream.rowsRead }
+    public var rowsRead: Int { stream.pointee.rowsRead }
     /// Whether the input has been read to its end (or to an I/O error).
-    public var isFinished: Bool { stream.isFinished }
+    public var isFinished: Bool { stream.pointee.isFinished }
     /// The I/O error that ended iteration early, if one did.
-    public var readError: RegistryIOError? { stream.readError }
+    public var readError: RegistryIOError? { stream.pointee.readError }
 
     /// The next valid row's record, recording rejected rows on the way; `nil` at the end.
     public func next() -> OrganizationRecord? {
-        while let row = stream.nextRow() {
-            switch evaluate(row) {
-            case .accepted(let record):
-                stream.accept()
-                return record
-            case .rejected(let reason, let column):
-                stream.reject(line: row.line, reason: reason, column: column)
+        while let item = stream.pointee.nextItem() {
+            switch item {
+            case .rejected(let rejected):
+                stream.pointee.record(rejected)
+            case .row(let row):
+                switch evaluate(row) {
+                case .accepted(let record):
+                    stream.pointee.accept()
+                    return record
+                case .rejected(let reason, let column):
+                    stream.pointee.record(RejectedRow(line: row.line, reason: reason, column: column))
+                }
             }
         }
         return nil

@@ -41,6 +41,12 @@ enum RowVerdict<Record> {
     case rejected(reason: String, column: String?)
 }
 
+/// What `RowStream` hands on: a row with the header's number of columns, or one already rejected.
+enum RowItem {
+    case row(CSVRecord)
+    case rejected(RejectedRow)
+}
+
 /// What both row sequences share: reading records, refusing the ones that are not CSV or have the
 /// wrong number of columns, counting, progress, and the report.
 struct RowStream {
@@ -83,40 +89,36 @@ struct RowStream {
         self.columnCount = columnCount
     }
 
-    /// The next row with the right number of columns; rows that are not CSV or have another count
-    /// are recorded as rejected on the way. `nil` at the end of input or after an I/O error.
-    mutating func nextRow() -> CSVRecord? {
-        while !isFinished {
-            let item: CSVReader.Item?
-            do {
-                item = try reader.next()
-            } catch {
-                readError = error
-                finish()
-                return nil
-            }
-            guard let item else {
-                finish()
-                return nil
-            }
-            rowsRead += 1
-            meter?.rowRead(rows: rowsRead, reader: reader)
-            switch item {
-            case .malformed(let malformation):
-                rejected.append(RejectedRow(line: malformation.line, reason: .malformedCSV, column: nil))
-            case .record(let row):
-                guard row.count == columnCount else {
-                    rejected.append(RejectedRow(line: row.line, reason: .columnCount, column: nil))
-                    continue
-                }
-                return row
-            }
+    /// The next row with the right number of columns, or a rejected one (not CSV, another number
+    /// of columns): the caller records rejects with `record(_:)` in the order it reports rows.
+    /// `nil` at the end of input or after an I/O error.
+    mutating func nextItem() -> RowItem? {
+        guard !isFinished else { return nil }
+        let item: CSVReader.Item?
+        do {
+            item = try reader.next()
+        } catch {
+            readError = error
+            finish()
+            return nil
         }
-        return nil
+        guard let item else {
+            finish()
+            return nil
+        }
+        rowsRead += 1
+        meter?.rowRead(rows: rowsRead, reader: reader)
+        switch item {
+        case .malformed(let malformation):
+            return .rejected(RejectedRow(line: malformation.line, reason: .malformedCSV, column: nil))
+        case .record(let row):
+            guard row.count == columnCount else { return .rejected(RejectedRow(line: row.line, reason: .columnCount, column: nil)) }
+            return .row(row)
+        }
     }
 
-    mutating func reject(line: Int, reason: String, column: String?) {
-        rejected.append(RejectedRow(line: line, reason: reason, column: column))
+    mutating func record(_ rejected: RejectedRow) {
+        self.rejected.append(rejected)
     }
 
     mutating func accept() {
@@ -129,6 +131,24 @@ struct RowStream {
     }
 
     var report: ImportReport { ImportReport(imported: imported, rejected: rejected) }
+}
+
+/// Storage for a row sequence's mutable state, owned by the sequence.
+///
+/// Like `CSVReader.Cursor`: state in a class's stored `var`s pays a dynamic exclusivity check on
+/// every access, several per row; behind a pointer the sequence never hands out, it pays none.
+final class Box<Value> {
+    let pointer: UnsafeMutablePointer<Value>
+
+    init(_ value: Value) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: value)
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
 }
 
 /// Byte comparisons for the fixed vocabularies (status values), without making a `String`.

@@ -57,70 +57,150 @@ public struct ResidentRowParser: Sendable {
 /// Rejected rows are collected on the way; read `report` after iterating. If the input fails to
 /// read midway, iteration ends early and `readError` says why: the caller must then not commit
 /// what it received.
+///
+/// Rows are checked a batch of 32 valid ones ahead of the record handed out, so that the
+/// duplicate check can look all 32 IDs up at once: IDs are random, so each lookup misses the cache,
+/// and misses issued together overlap. `makeRecord` still runs one row at a time, as records are
+/// taken, and rejects are reported in line order.
 public final class ResidentRows: Sequence, IteratorProtocol {
+    /// A row read ahead: rejected, or valid so far and waiting for the duplicate check. Kept
+    /// small (the ID as its 18 bytes, not yet a `ResidentIDNumber`), since rows move through
+    /// an array.
+    private enum Pending {
+        case rejected(RejectedRow)
+        case candidate(IDBytes, name: String, status: ResidentStatus, phone: String?)
+    }
+
+    /// The 18 bytes of a valid resident ID, inline.
+    struct IDBytes {
+        private var storage: (UInt64, UInt64, UInt16) = (0, 0, 0)
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            precondition(bytes.count == 18)
+            withUnsafeMutableBytes(of: &storage) { raw in raw.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        }
+
+        func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            withUnsafeBytes(of: storage) { raw in body(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<18])) }
+        }
+    }
+
+    private struct State {
+        var stream: RowStream
+        var pending: [Pending] = []
+        var lines: [Int] = []
+        var keys: [UInt64] = []
+        var head = 0
+        var sink: UInt64 = 0
+    }
+
+    /// How many valid rows are read ahead.
+    static let batchSize = 32
+
     /// Whether the extract has the `phone` column.
     public let hasPhoneColumn: Bool
     private let context: ValidationContext
     private let makeRecord: ResidentRowParser.MakeRecord
-    private var stream: RowStream
-    private var seen = NumberSet()
+    private let stateBox: Box<State>
+    private var state: UnsafeMutablePointer<State> { stateBox.pointer }
+    private let seen: NumberSet
 
     init(stream: RowStream, hasPhone: Bool, context: ValidationContext, makeRecord: @escaping ResidentRowParser.MakeRecord) {
-        self.stream = stream
+        // A resident row takes 40–50 bytes; sizing the set for the file up front spares it the
+        // rehashing of growing through every power of two.
+        seen = NumberSet(minimumCapacity: Swift.min((stream.reader.totalBytes ?? 0) / 48, 1 << 24))
+        stateBox = Box(State(stream: stream))
         self.hasPhoneColumn = hasPhone
         self.context = context
         self.makeRecord = makeRecord
+        state.pointee.pending.reserveCapacity(4 * ResidentRows.batchSize)
     }
 
     /// Imported and rejected rows so far; complete once iteration has ended.
-    public var report: ImportReport { stream.report }
-    /// Data rows read so far, imported or rejected.
-    public var rowsRead: Int { stream.rowsRead }
+    public var report: ImportReport { state.pointee.stream.report }
+    /// Data rows read so far (possibly a batch ahead of the records taken), imported or rejected.
+    public var rowsRead: Int { state.pointee.stream.rowsRead }
     /// Whether the input has been read to its end (or to an I/O error).
-    public var isFinished: Bool { stream.isFinished }
+    public var isFinished: Bool { state.pointee.stream.isFinished && state.pointee.head == state.pointee.pending.count }
     /// The I/O error that ended iteration early, if one did.
-    public var readError: RegistryIOError? { stream.readError }
+    public var readError: RegistryIOError? { state.pointee.stream.readError }
 
     /// The next valid row's record, recording rejected rows on the way; `nil` at the end.
     public func next() -> ResidentRecord? {
-        while let row = stream.nextRow() {
-            switch evaluate(row) {
-            case .accepted(let record):
-                stream.accept()
-                return record
-            case .rejected(let reason, let column):
-                stream.reject(line: row.line, reason: reason, column: column)
+        while true {
+            while state.pointee.head < state.pointee.pending.count {
+                let index = state.pointee.head
+                state.pointee.head += 1
+                switch state.pointee.pending[index] {
+                case .rejected(let rejected):
+                    state.pointee.stream.record(rejected)
+                case .candidate(let idBytes, let name, let status, let phone):
+                    state.pointee.stream.accept()
+                    let residentID = idBytes.withBytes { ResidentIDNumber(uncheckedValidBytes: $0, context: context) }
+                    return makeRecord(residentID, name, status, phone)
+                }
             }
+            guard readBatch() else { return nil }
         }
-        return nil
     }
 
-    private func evaluate(_ row: CSVRecord) -> RowVerdict<ResidentRecord> {
+    /// Reads up to a batch of valid rows (and the rejects among them), then settles duplicates.
+    /// Returns false when the input has nothing more.
+    private func readBatch() -> Bool {
+        state.pointee.pending.removeAll(keepingCapacity: true)
+        state.pointee.lines.removeAll(keepingCapacity: true)
+        state.pointee.keys.removeAll(keepingCapacity: true)
+        state.pointee.head = 0
+        while state.pointee.keys.count < ResidentRows.batchSize, let item = state.pointee.stream.nextItem() {
+            switch item {
+            case .rejected(let rejected):
+                state.pointee.pending.append(.rejected(rejected))
+            case .row(let row):
+                state.pointee.pending.append(evaluate(row))
+            }
+        }
+        if state.pointee.pending.isEmpty { return false }
+
+        // All the lookups first, so their misses overlap; then the inserts, in row order, which
+        // now find their slots in the cache. The first valid row with an ID wins.
+        let sink = state.pointee.keys.withUnsafeBufferPointer { keys in
+            keys.isEmpty ? 0 : seen.touch(keys.baseAddress!, count: keys.count)
+        }
+        state.pointee.sink |= sink
+        var candidate = 0
+        for index in state.pointee.pending.indices {
+            guard case .candidate = state.pointee.pending[index] else { continue }
+            if !seen.insert(state.pointee.keys[candidate]) {
+                let line = state.pointee.lines[candidate]
+                state.pointee.pending[index] = .rejected(RejectedRow(line: line, reason: .duplicateRow, column: "resident_id"))
+            }
+            candidate += 1
+        }
+        return true
+    }
+
+    /// Every check but the duplicate one; a valid row's key and line go to `keys` and `lines`.
+    private func evaluate(_ row: CSVRecord) -> Pending {
+        func reject(_ reason: RejectedRow.Reason, _ column: String) -> Pending {
+            .rejected(RejectedRow(line: row.line, reason: reason, column: column))
+        }
         let idBytes = row[0]
         if let violation = ResidentIDNumber.violation(in: idBytes, context: context) {
-            return .rejected(reason: violation.rawValue, column: "resident_id")
+            return .rejected(RejectedRow(line: row.line, reason: violation.rawValue, column: "resident_id"))
         }
-        guard let name = RegistryNames.personName(row[1]) else {
-            return .rejected(reason: RejectedRow.Reason.nameInvalid.rawValue, column: "name")
-        }
-        guard let status = ResidentRows.status(row[2]) else {
-            return .rejected(reason: RejectedRow.Reason.unknownStatus.rawValue, column: "status")
-        }
+        guard let name = RegistryNames.personName(row[1]) else { return reject(.nameInvalid, "name") }
+        guard let status = ResidentRows.status(row[2]) else { return reject(.unknownStatus, "status") }
         var phone: String?
         if hasPhoneColumn {
             let phoneBytes = row[3]
             if !phoneBytes.isEmpty {
-                guard ResidentRows.isPhone(phoneBytes) else {
-                    return .rejected(reason: RejectedRow.Reason.phoneInvalid.rawValue, column: "phone")
-                }
+                guard ResidentRows.isPhone(phoneBytes) else { return reject(.phoneInvalid, "phone") }
                 phone = String(decoding: phoneBytes, as: UTF8.self)
             }
         }
-        guard seen.insert(ResidentRows.key(idBytes)) else {
-            return .rejected(reason: RejectedRow.Reason.duplicateRow.rawValue, column: "resident_id")
-        }
-        let residentID = ResidentIDNumber(uncheckedValidBytes: idBytes, context: context)
-        return .accepted(makeRecord(residentID, name, status, phone))
+        state.pointee.keys.append(ResidentRows.key(idBytes))
+        state.pointee.lines.append(row.line)
+        return .candidate(IDBytes(idBytes), name: name, status: status, phone: phone)
     }
 
     static func status(_ bytes: UnsafeBufferPointer<UInt8>) -> ResidentStatus? {

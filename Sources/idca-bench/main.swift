@@ -2,6 +2,7 @@
 //
 //   idca-bench rules [INPUTS]             validations per second for each kind, in-process
 //   idca-bench corpus KIND LINES [SEED]   writes LINES generated candidates of KIND to stdout
+//   idca-bench echo-server PORT           a bare Hummingbird JSON echo: the ceiling for server figures
 //
 // Inputs are generated with a fixed seed and packed into one byte array before timing, so the timed
 // loop measures the rules and not the making of strings. Figures are the best of several rounds
@@ -113,10 +114,10 @@ func benchmarkRules(count: Int) {
     }
 }
 
-/// Writes `lines` candidates; a million distinct ones are generated and then repeated, which
+/// Writes `lines` candidates; up to two million distinct ones are generated and then repeated, which
 /// keeps making a 10-million-line file quick without changing what the validator sees per line.
 func writeCorpus(kind: String, lines: Int, seed: UInt64) {
-    let distinct = generate(kind: kind, count: min(lines, 1_000_000), seed: seed)
+    let distinct = generate(kind: kind, count: min(lines, 2_000_000), seed: seed)
     var block: [UInt8] = []
     block.reserveCapacity(1 << 20)
     for index in 0..<lines {
@@ -162,9 +163,11 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "rules":
     benchmarkRules(count: arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000)
+case "echo-server" where arguments.count >= 2:
+    try await runEchoServer(port: Int(arguments[1]) ?? 8081)
 case "corpus" where arguments.count >= 3:
     writeCorpus(kind: arguments[1], lines: Int(arguments[2]) ?? 0, seed: arguments.count > 3 ? UInt64(arguments[3]) ?? 1 : 1)
 default:
-    print("usage: idca-bench rules [INPUTS] | idca-bench corpus KIND LINES [SEED]")
+    print("usage: idca-bench rules [INPUTS] | idca-bench corpus KIND LINES [SEED] | idca-bench echo-server PORT")
     exit(2)
 }

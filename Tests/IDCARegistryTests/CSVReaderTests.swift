@@ -1,5 +1,6 @@
 import Foundation
 @testable import IDCARegistry
+import IDCASynthetic
 import Testing
 
 @Suite("RFC 4180 reader")
@@ -130,6 +131,21 @@ struct CSVReaderTests {
             + ["b", "c", "d", "e", "f", "g", "h"].enumerated().map { .record(line: $0.offset + 2, [$0.element]) }
             + [.malformed(line: 9, .quoteInUnquotedField), .record(line: 10, ["z"])]
         #expect(try drain(reader) == expected)
+    }
+
+    @Test func theLineFastPathAgreesWithTheFullParser() throws {
+        // Whole lines in the buffer take the fast path; one byte per read never has a whole line
+        // and takes the full state machine. Random inputs over the bytes that matter must agree.
+        var random = SeededGenerator(seed: 4_180)
+        let pieces: [[UInt8]] = [
+            Array("a".utf8), Array("bcdefgh".utf8), [0x2C], [0x2C], [0x22], [0x0A], [0x0A], [0x0D], Array("张".utf8), [0xFF], [0xC2, 0xB7],
+        ]
+        for _ in 0..<3_000 {
+            let input = (0..<Int.random(in: 0...40, using: &random)).flatMap { _ in pieces.randomElement(using: &random)! }
+            let whole = try drain(CSVReader(bytes: input))
+            #expect(try drain(CSVReader(bytes: input, capacity: CSVReader.defaultCapacity, readLimit: 1)) == whole, "\(input)")
+            #expect(try drain(CSVReader(bytes: input, capacity: CSVReader.defaultCapacity, readLimit: 5)) == whole, "\(input)")
+        }
     }
 
     @Test func countsBytesForProgress() throws {
