@@ -47,11 +47,13 @@ run: deps
 	echo && echo "Walk-through: README.md (the site key above is in var/demo/site.json). Stop with Ctrl-C." && echo && \
 	exec $$bin serve --host $(HOST) --port $(PORT)
 
-# In-process rule throughput, then `idca validate` throughput on a generated 10M-line file.
+# The server (import, applications, verify beside a bare echo ceiling, RSS), then in-process rule
+# throughput and `idca validate` throughput on a generated 10M-line file.
 # Figures and how to read them: Docs/PERFORMANCE.md.
 bench: bench-deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca-bench
+	bash Tests/Bench/server.sh "$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)"
 	@bin="$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)"; \
 	mkdir -p $(BENCH_DIR); \
 	echo "== machine: $$(nproc) cores, $$(uname -m), $$($(SWIFT) --version 2>&1 | head -1)"; \
