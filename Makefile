@@ -16,6 +16,7 @@ all: build
 deps:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { apt-get update && apt-get install -y python3; }
 	@dpkg -s libsqlite3-dev >/dev/null 2>&1 || { apt-get update && apt-get install -y libsqlite3-dev; }
+	@command -v sqlite3 >/dev/null 2>&1 || { apt-get update && apt-get install -y sqlite3; }
 	@$(PYTHON) -c 'import jsonschema, yaml' 2>/dev/null || $(PYTHON) -m pip install --quiet jsonschema pyyaml
 	@$(PYTHON) -c 'import joserfc' 2>/dev/null || $(PYTHON) -m pip install --quiet joserfc
 

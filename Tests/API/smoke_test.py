@@ -91,6 +91,53 @@ class Server:
         return self.process.wait(timeout=30)
 
 
+def resident_id(first17):
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+
+
+def count_residents(directory):
+    result = subprocess.run(["sqlite3", os.path.join(directory, "var", "idca.sqlite"), "SELECT count(*) FROM residents"],
+                            capture_output=True, text=True)
+    return int(result.stdout.strip() or -1)
+
+
+def check_imports(server, directory):
+    """Rejects with line numbers, idempotence, and an import killed midway leaving nothing behind."""
+    before = count_residents(directory)
+    rows = ["resident_id,name,status,phone",
+            f"{resident_id('11010519800101001')},甲一,active,13800000000",
+            f"{resident_id('11010519800101002')},乙二,deceased,",
+            "110105198001010031,丙三,active,",
+            f"{resident_id('11010519800101004')},丁四,retired,",
+            f"{resident_id('11010519800101005')},\"戊,五\",active,"]
+    path = os.path.join(directory, "extract.csv")
+    open(path, "w").write("\n".join(rows) + "\n")
+    first = server.command("registry", "import", "residents", path, "--json")
+    report = json.loads(first.stdout)
+    check(report["imported"] == 3 and report["rejected"] == 2, f"import counts: {report}")
+    rejects = open(os.path.join(directory, "extract.rejects.csv")).read().splitlines()
+    check(rejects[0] == "line,reason,column" and "4,checksum,resident_id" in rejects and "5,unknown_status,status" in rejects,
+          f"rejects file: {rejects}")
+    check(not any("丙三" in line or "110105198001010031" in line for line in rejects), "the rejects file holds no personal data")
+    check(count_residents(directory) == before + 3, "three rows imported")
+    again = json.loads(server.command("registry", "import", "residents", path, "--json").stdout)
+    check(again["imported"] == 3 and count_residents(directory) == before + 3, "importing the same file twice changes nothing")
+
+    big = os.path.join(directory, "big.csv")
+    with open(big, "w") as out:
+        out.write("resident_id,name,status\n")
+        for index in range(400_000):
+            day = 1 + index % 28
+            out.write(f"{resident_id(f'3101151970{1 + index // 28 % 12:02d}{day:02d}{index % 1000:03d}'[:17])},某{index},active\n")
+    process = subprocess.Popen([server.idca, "registry", "import", "residents", big], cwd=directory,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    process.kill()
+    process.wait()
+    check(count_residents(directory) == before + 3, "an import killed midway leaves the registry as it was")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--idca", required=True)
@@ -104,6 +151,7 @@ def main():
         site = json.loads(server.command("sites", "add", "--name", "Smoke", "--license", "京ICP备12345678号", "--json").stdout)
         check(site["site_id"].startswith("site_") and site["api_key"].startswith("idca_sk_"), "sites add --json")
         samples = os.path.join(directory, "var", "demo", "applications")
+        check_imports(server, directory)
         server.start()
         try:
             status, _, health = server.call("GET", "/healthz")
