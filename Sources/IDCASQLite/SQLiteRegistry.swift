@@ -55,25 +55,39 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     /// transaction never commits and the registry is exactly as before.
     public func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int {
         try database.pool.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO residents (id_hash, name_hash, status, region_code, sealed_phone) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (id_hash) DO UPDATE SET name_hash = excluded.name_hash, status = excluded.status,
-                    region_code = excluded.region_code, sealed_phone = excluded.sealed_phone
-                """)
-            var count = 0
-            try produce { record in
-                try statement.execute(arguments: [
-                    record.residentIDHash, record.nameHash, record.status.rawValue, record.regionCode,
-                    record.sealedPhone.map { Data($0) },
-                ])
-                count += 1
-            }
-            return count
+            try SQLiteRegistry.withImportCache(db) { try importResidents(db, produce) }
         }
     }
 
+    /// A big import touches index pages all over the B-tree (its keys are random hashes); with the
+    /// default 2 MB page cache, SQLite spills and re-reads pages for most rows. A large cache for
+    /// the length of the import keeps the working set in memory; the server's own use stays small.
+    static func withImportCache<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+        try db.execute(sql: "PRAGMA cache_size = -524288")
+        defer { try? db.execute(sql: "PRAGMA cache_size = \(previous)") }
+        return try body()
+    }
+
+    private func importResidents(_ db: Database, _ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO residents (id_hash, name_hash, status, region_code, sealed_phone) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (id_hash) DO UPDATE SET name_hash = excluded.name_hash, status = excluded.status,
+                region_code = excluded.region_code, sealed_phone = excluded.sealed_phone
+            """)
+        var count = 0
+        try produce { record in
+            try statement.execute(arguments: [
+                record.residentIDHash, record.nameHash, record.status.rawValue, record.regionCode,
+                record.sealedPhone.map { Data($0) },
+            ])
+            count += 1
+        }
+        return count
+    }
+
     public func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void) throws -> Int {
-        try database.pool.write { db in
+        try database.pool.write { db in try SQLiteRegistry.withImportCache(db) {
             let statement = try db.makeStatement(sql: """
                 INSERT INTO organizations (organization_code, credit_code, name, legal_representative, status) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (organization_code) DO UPDATE SET credit_code = excluded.credit_code, name = excluded.name,
@@ -87,7 +101,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
                 count += 1
             }
             return count
-        }
+        } }
     }
 
     public func residentCount() async throws -> Int {
