@@ -49,7 +49,7 @@ let package = Package(
         // hashes and data encryption: everything that touches key material.
         .target(
             name: "IDCATokens",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["IDCACore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The embedded SQLite backend of every core port (GRDB on the system libsqlite3).
         .target(

@@ -1,4 +1,5 @@
 import Crypto
+import IDCACore
 
 /// A 256-bit symmetric key (index key, pseudonym key, data key), stored as one line of base64 text.
 ///
@@ -97,7 +98,7 @@ public struct PseudonymGenerator: Sendable {
         precondition(!siteID.utf8.contains(0), "a site id must not contain NUL")
         var mac = keyed
         mac.update(joining: "idca-pseudonym-v1", subjectReference, siteID)
-        return mac.finalize().withUnsafeBytes { Base32.encodeLowercase($0.prefix(20)) }
+        return mac.finalize().withUnsafeBytes { Base32.encode(Array($0.prefix(20))) }
     }
 }
 
@@ -194,37 +195,11 @@ enum Hex {
     }
 }
 
-/// RFC 4648 §6 base32 in lower case without padding: case-insensitive systems (URLs, file names,
-/// people reading it out) cannot corrupt it, and it needs no escaping anywhere.
-enum Base32 {
-    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
-
-    /// Encodes 5 bits per character; 20 bytes give exactly 32 characters.
-    static func encodeLowercase(_ bytes: some Collection<UInt8>) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count * 8 + 4) / 5)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                output.append(alphabet[Int(buffer >> UInt32(bits) & 31)])
-            }
-            buffer &= (1 << UInt32(bits)) - 1
-        }
-        if bits > 0 { output.append(alphabet[Int(buffer << UInt32(5 - bits) & 31)]) }
-        return String(decoding: output, as: UTF8.self)
-    }
-}
-
 /// The one place this module draws randomness directly from the operating system (getrandom(2)
 /// on Linux); keys and nonces come from the crypto library's generator.
 enum SystemRandom {
     /// `count` bytes from the operating system's CSPRNG.
     static func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        SystemRandomSource().bytes(count)
     }
 }
