@@ -33,6 +33,11 @@ struct OperationsRouteTests {
             try ca.database.pool.close()
             let closed = try await client.call(.get, "/healthz")
             #expect(closed.status == .serviceUnavailable)
+            // A database failure is a retryable 503 with nothing internal in it, never a decision.
+            let refused = try await client.apply(Fixture.zhangSan)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.object["error"] as? String == "storage_unavailable")
+            #expect(refused.object["application_id"] == nil)
         }
     }
 
