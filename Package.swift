@@ -84,7 +84,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "idca-bench",
-            dependencies: ["IDCARules", "IDCASynthetic", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "IDCARules", "IDCASynthetic", "IDCACore", "IDCASQLite", "IDCAServices", "IDCATokens",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .executableTarget(
             name: "EmbedTextResource",

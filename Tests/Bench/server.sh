@@ -29,6 +29,9 @@ end=$(date +%s%N)
 awk -v n="$rows" -v ns=$((end - start)) 'BEGIN { printf "import: %d rows in %.2f s: %.0f rows/s\n", n, ns / 1e9, n / (ns / 1e9) }'
 cat import.json; echo
 
+echo "== services in-process (no HTTP), 64 concurrent callers"
+"$bin/idca-bench" services 5
+
 "$bin/idca" serve --port "$port" 2> serve.log &
 server=$!
 "$bin/idca-bench" echo-server "$echo_port" 2> /dev/null &
