@@ -41,10 +41,12 @@ struct RegistryImporter {
                 let sealer = DataSealer(key: wiring.keys.data)
                 let parser = ResidentRowParser(context: context) { number, name, status, phone in
                     let reference = hasher.residentReference(number)
-                    // The ciphertext is bound to its row: a sealed phone copied to another row fails to open.
-                    let sealed = phone.map { sealer.seal(Array($0.utf8), associatedData: Array(reference.utf8)) }
+                    // Ciphertexts are bound to their row and purpose: one copied elsewhere fails to open.
+                    let sealed = phone.map { sealer.seal(Array($0.utf8), associatedData: Array(("phone:" + reference).utf8)) }
+                    let identity = sealer.seal(Array((number.canonical + "\n" + name).utf8),
+                                               associatedData: Array(("identity:" + reference).utf8))
                     return ResidentRecord(residentIDHash: reference, nameHash: hasher.nameHash(name), status: status,
-                                          regionCode: number.region.code, sealedPhone: sealed)
+                                          regionCode: number.region.code, sealedPhone: sealed, sealedIdentity: identity)
                 }
                 let rows = try parser.rows(from: reader, onProgress: progress)
                 let imported = try wiring.registry.importResidents { write in

@@ -32,13 +32,18 @@ public struct ResidentRecord: Sendable, Hashable {
     public var regionCode: Int
     /// The phone number, AES-GCM sealed under the data key, if the registry has one.
     public var sealedPhone: [UInt8]?
+    /// The resident ID and name, AES-GCM sealed under the data key: the copy kept for lawful
+    /// disclosure (resolving a pseudonym to a person under strict control). Lookups never use it.
+    public var sealedIdentity: [UInt8]?
 
-    public init(residentIDHash: String, nameHash: String, status: ResidentStatus, regionCode: Int, sealedPhone: [UInt8]?) {
+    public init(residentIDHash: String, nameHash: String, status: ResidentStatus, regionCode: Int, sealedPhone: [UInt8]?,
+                sealedIdentity: [UInt8]? = nil) {
         self.residentIDHash = residentIDHash
         self.nameHash = nameHash
         self.status = status
         self.regionCode = regionCode
         self.sealedPhone = sealedPhone
+        self.sealedIdentity = sealedIdentity
     }
 }
 

@@ -61,7 +61,8 @@ public final class SQLiteDatabase: Sendable {
                     name_hash    TEXT NOT NULL,
                     status       TEXT NOT NULL,
                     region_code  INTEGER NOT NULL,
-                    sealed_phone BLOB
+                    sealed_phone BLOB,
+                    sealed_identity BLOB
                 ) WITHOUT ROWID;
 
                 CREATE TABLE organizations (

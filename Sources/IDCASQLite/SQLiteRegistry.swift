@@ -13,7 +13,7 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     public func resident(residentIDHash: String) async throws -> ResidentRecord? {
         try await database.read { db in
             guard let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT name_hash, status, region_code, sealed_phone FROM residents WHERE id_hash = ?"),
+                db.cachedStatement(sql: "SELECT name_hash, status, region_code, sealed_phone, sealed_identity FROM residents WHERE id_hash = ?"),
                 arguments: [residentIDHash])
             else { return nil }
             return ResidentRecord(
@@ -21,7 +21,8 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
                 nameHash: row["name_hash"],
                 status: ResidentStatus(rawValue: row["status"]) ?? .cancelled,
                 regionCode: row["region_code"],
-                sealedPhone: (row["sealed_phone"] as Data?).map { [UInt8]($0) })
+                sealedPhone: (row["sealed_phone"] as Data?).map { [UInt8]($0) },
+                sealedIdentity: (row["sealed_identity"] as Data?).map { [UInt8]($0) })
         }
     }
 
@@ -71,15 +72,15 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
 
     private func importResidents(_ db: Database, _ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int {
         let statement = try db.makeStatement(sql: """
-            INSERT INTO residents (id_hash, name_hash, status, region_code, sealed_phone) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO residents (id_hash, name_hash, status, region_code, sealed_phone, sealed_identity) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (id_hash) DO UPDATE SET name_hash = excluded.name_hash, status = excluded.status,
-                region_code = excluded.region_code, sealed_phone = excluded.sealed_phone
+                region_code = excluded.region_code, sealed_phone = excluded.sealed_phone, sealed_identity = excluded.sealed_identity
             """)
         var count = 0
         try produce { record in
             try statement.execute(arguments: [
                 record.residentIDHash, record.nameHash, record.status.rawValue, record.regionCode,
-                record.sealedPhone.map { Data($0) },
+                record.sealedPhone.map { Data($0) }, record.sealedIdentity.map { Data($0) },
             ])
             count += 1
         }
