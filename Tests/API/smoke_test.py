@@ -67,6 +67,8 @@ class Server:
                 self.port = int(found.group(1))
                 return
             time.sleep(0.1)
+        self.process.kill()
+        self.process.wait()
         raise RuntimeError("the server did not start:\n" + open(self.log.name).read())
 
     def call(self, method, path, body=None, api_key=None, raw=None):
