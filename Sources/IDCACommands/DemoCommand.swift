@@ -48,10 +48,14 @@ struct DemoCommand: AsyncParsableCommand {
                 site = nil
             }
             if site == nil {
-                let (created, apiKey) = try await wiring.siteService.add(name: "示例微博 Demo Weibo", licence: "京ICP证000000号")
+                // A generous account limit, so that the README walk-through can be repeated with the same
+                // sample person; real sites get the default of 3.
+                let (created, apiKey) = try await wiring.siteService.add(name: "示例微博 Demo Weibo", licence: "京ICP证000000号", maxAccounts: 1000)
                 site = ["site_id": created.id.rawValue, "api_key": apiKey]
                 let body = try JSONSerialization.data(withJSONObject: site!, options: [.sortedKeys, .prettyPrinted])
-                FileManager.default.createFile(atPath: sitePath, contents: body, attributes: [.posixPermissions: 0o600])
+                guard FileManager.default.createFile(atPath: sitePath, contents: body, attributes: [.posixPermissions: 0o600]) else {
+                    throw CommandFailure("cannot write \(sitePath)")
+                }
             }
             for sample in data.sampleApplications(site: nil) {
                 let body = try JSONSerialization.data(withJSONObject: sample.body, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])

@@ -33,12 +33,16 @@ public struct IDCACommand: AsyncParsableCommand {
                 if !message.isEmpty { print(message) }
                 return 0
             }
+            // Scripts that asked for --json get exactly one JSON object on failure too.
+            let wantsJSON = arguments.contains("--json")
             if let failure = error as? CommandFailure {
                 printToStandardError("idca: \(failure)")
+                if wantsJSON { printJSON(["error": "command_failed", "message": failure.description]) }
                 return 1
             }
             if let failure = error as? IDCAError {
                 printToStandardError("idca: \(failure.message) (\(failure.code))")
+                if wantsJSON { printJSON(["error": failure.code, "message": failure.message]) }
                 return 1
             }
             if !message.isEmpty { printToStandardError(message) }

@@ -1,6 +1,10 @@
 import Foundation
 import IDCATokens
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The keys `idca` needs, each in its own file of the key directory, each protecting one thing
 /// (Docs/THREAT-MODEL.md):
 ///
@@ -27,6 +31,11 @@ struct KeyDirectory {
 
     private func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
+    /// The keys whose loss orphans stored data (hashes, pseudonyms, ciphertexts) that are not on disk.
+    func missingDataKeys() -> [String] {
+        [Self.indexKeyFile, Self.pseudonymKeyFile, Self.dataKeyFile].filter { !FileManager.default.fileExists(atPath: file($0)) }
+    }
+
     /// Creates whichever keys are missing (mode 0600) and returns the names of those created.
     /// Existing keys are never replaced: that would orphan every token and hash made with them.
     func generateMissing() throws -> [String] {
@@ -52,7 +61,13 @@ struct KeyDirectory {
                 pseudonym: try SecretKey(fileContents: KeyFile.read(file(Self.pseudonymKeyFile))),
                 data: try SecretKey(fileContents: KeyFile.read(file(Self.dataKeyFile))))
         } catch {
-            throw CommandFailure("cannot load keys from \(path)/: \(error). Run `idca keys generate --keys \(path)` to create missing keys.")
+            var message = "cannot load keys from \(path)/: \(error)"
+            if case .unreadableFile(_, let code) = error, code == ENOENT {
+                // Generating keys is right for a new CA and ruinous for an existing one: new index and
+                // pseudonym keys orphan every stored hash and every site's pseudonyms.
+                message += " If this is a new CA, `idca keys generate --keys \(path)` creates the missing keys; if it already holds data, restore the original key files instead."
+            }
+            throw CommandFailure(message)
         }
     }
 }

@@ -65,7 +65,10 @@ struct RegistryImporter {
         } catch let error as RegistryImportError {
             throw CommandFailure("\(path): \(error); nothing was imported")
         }
-        if !report.rejected.isEmpty {
+        if report.rejected.isEmpty {
+            // A rejects file from an earlier import would read as this import's result.
+            try? FileManager.default.removeItem(atPath: rejectsPath(forInput: path))
+        } else {
             try? writeRejects(report.rejected, to: rejectsPath(forInput: path))
         }
         return report

@@ -79,7 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
             services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.host):\(port)"]) })
         // SIGTERM and SIGINT drain in-flight requests; then the database is closed cleanly.
-        try await application.runService()
+        do {
+            try await application.runService()
+        } catch {
+            try? database.pool.close()
+            let reason = "\(error)".contains("Address already in use") ? "the address is already in use" : "\(error)"
+            throw CommandFailure("cannot serve on \(settings.host):\(settings.port): \(reason). Choose another --port (or IDCA_PORT, or make run PORT=…).")
+        }
         try database.pool.close()
         logger.info("stopped")
     }

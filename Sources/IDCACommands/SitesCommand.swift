@@ -35,7 +35,7 @@ struct SitesCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            let sites = try await Wiring(storage: storage).sites.sites()
+            let sites = try await Wiring(storage: storage, requireExistingDatabase: true).sites.sites()
             if json {
                 printJSON(["sites": sites.map { site in
                     ["site_id": site.id.rawValue, "name": site.name, "license": site.licence, "max_accounts": site.maxAccounts,
@@ -54,22 +54,30 @@ struct SitesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Suspend a site: its verify calls get 403 until resumed.")
         @OptionGroup var storage: StorageOptions
         @Argument(help: "The site id.") var id: String
+        @Flag(help: "Print one JSON object.") var json = false
 
-        func run() async throws { try await setSuspended(id, true, storage: storage) }
+        func run() async throws { try await setSuspended(id, true, storage: storage, json: json) }
     }
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Resume a suspended site.")
         @OptionGroup var storage: StorageOptions
         @Argument(help: "The site id.") var id: String
+        @Flag(help: "Print one JSON object.") var json = false
 
-        func run() async throws { try await setSuspended(id, false, storage: storage) }
+        func run() async throws { try await setSuspended(id, false, storage: storage, json: json) }
     }
 }
 
-private func setSuspended(_ id: String, _ suspended: Bool, storage: StorageOptions) async throws {
-    guard let siteID = SiteID(rawValue: id), try await Wiring(storage: storage).sites.setSuspended(siteID, suspended) else {
+private func setSuspended(_ id: String, _ suspended: Bool, storage: StorageOptions, json: Bool) async throws {
+    guard let siteID = SiteID(rawValue: id),
+          try await Wiring(storage: storage, requireExistingDatabase: true).sites.setSuspended(siteID, suspended)
+    else {
         throw CommandFailure("no site has the id '\(id)'.")
     }
-    print("\(id) \(suspended ? "suspended" : "resumed").")
+    if json {
+        printJSON(["site_id": id, "suspended": suspended])
+    } else {
+        print("\(id) \(suspended ? "suspended" : "resumed").")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import IDCACore
 import IDCARules
 import IDCASQLite
@@ -15,7 +16,13 @@ struct Wiring {
     let clock: any IDCACore.Clock
     let random: any RandomSource
 
-    init(storage: StorageOptions, clock: any IDCACore.Clock = SystemTime(), random: any RandomSource = SystemRandomSource()) throws {
+    /// `requireExistingDatabase` is for commands that only read or change existing data, so that a
+    /// mistyped `--database` fails instead of silently creating an empty database.
+    init(storage: StorageOptions, requireExistingDatabase: Bool = false,
+         clock: any IDCACore.Clock = SystemTime(), random: any RandomSource = SystemRandomSource()) throws {
+        if requireExistingDatabase && !FileManager.default.fileExists(atPath: storage.databasePath) {
+            throw CommandFailure("there is no database at \(storage.databasePath) (check --database or IDCA_DATABASE).")
+        }
         keys = try KeyDirectory(path: storage.keysDirectory).load()
         do {
             database = try SQLiteDatabase(path: storage.databasePath)

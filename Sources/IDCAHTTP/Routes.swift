@@ -108,8 +108,13 @@ func decode<T: Decodable>(_ type: T.Type, from request: Request, context: BasicR
     } catch {
         throw IDCAError(.badRequest, code: "body_too_large", message: "The request body is larger than 16 KiB.")
     }
+    let bytes = Array(buffer: buffer)
+    guard RequestSyntax.isStrictJSON(bytes) else {
+        throw IDCAError(.badRequest, code: "malformed_json",
+                        message: "The request body must be one JSON object, with each member given once.")
+    }
     do {
-        return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch let DecodingError.keyNotFound(key, decodingContext) {
         let field = (decodingContext.codingPath + [key]).map(\.stringValue).joined(separator: ".")
         throw IDCAError(.badRequest, code: "missing_field", message: "The field \(field) is required.", field: field)

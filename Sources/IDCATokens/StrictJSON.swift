@@ -386,3 +386,12 @@ enum JSONWriter {
         return String(decoding: output, as: UTF8.self)
     }
 }
+
+/// Whether `bytes` are exactly one RFC 8259 JSON text with no duplicate member name at any depth.
+///
+/// Request bodies are checked with it too: when a member appears twice, parsers disagree on which
+/// one counts (first, last, error), so a proxy or audit tool could see a different resident ID from
+/// the one idca judged. Refusing such a body removes the ambiguity.
+public func isStrictJSON(_ bytes: [UInt8]) -> Bool {
+    (try? StrictJSONParser.parse(bytes)) != nil
+}

@@ -139,6 +139,25 @@ def check_imports(server, directory):
     process.wait()
     check(count_residents(directory) == before + 3, "an import killed midway leaves the registry as it was")
 
+    clean = os.path.join(directory, "extract.csv")
+    open(clean, "w").write(rows[0] + "\n" + rows[1] + "\n")
+    check(server.command("registry", "import", "residents", clean).returncode == 0, "a clean import exits 0")
+    check(not os.path.exists(os.path.join(directory, "extract.rejects.csv")), "a clean import removes the stale rejects file")
+
+
+def check_operator_safety(server, directory):
+    """Commands refuse what would silently damage or confuse an existing CA."""
+    index_key = os.path.join(directory, "keys", "index.key")
+    os.rename(index_key, index_key + ".away")
+    generated = server.command("keys", "generate")
+    check(generated.returncode == 1 and "restore the original key files" in generated.stderr,
+          f"keys generate refuses a new index key for a populated database: {generated.stderr}")
+    check(not os.path.exists(index_key), "no replacement index key was written")
+    os.rename(index_key + ".away", index_key)
+    listed = server.command("sites", "list", "--database", "var/typo.sqlite", "--json")
+    check(listed.returncode == 1 and json.loads(listed.stdout)["error"] == "command_failed", "a mistyped --database is an error, in JSON when asked")
+    check(not os.path.exists(os.path.join(directory, "var", "typo.sqlite")), "no empty database was created")
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -154,8 +173,11 @@ def main():
         check(site["site_id"].startswith("site_") and site["api_key"].startswith("idca_sk_"), "sites add --json")
         samples = os.path.join(directory, "var", "demo", "applications")
         check_imports(server, directory)
+        check_operator_safety(server, directory)
         server.start()
         try:
+            busy = server.command("serve", "--port", str(server.port))
+            check(busy.returncode == 1 and "already in use" in busy.stderr, f"a busy port is a clear error: {busy.stderr}")
             status, _, health = server.call("GET", "/healthz")
             check(status == 200 and health == {"status": "ok"}, "healthz")
             status, headers, jwks = server.call("GET", "/.well-known/jwks.json")

@@ -149,6 +149,10 @@ struct ApplicationRouteTests {
         (#"{"subject_type": "organization", "organization_name": "x", "credit_code": "c", "legal_representative": "y"}"#, "missing_field", "operator"),
         (#"{"subject_type": "organization", "organization_name": "x", "credit_code": "c", "legal_representative": "y", "operator": {"name": "a"}}"#, "missing_field", "operator.resident_id"),
         (#"{"subject_type": "individual", "name": "张三", "resident_id": "11010519491231002X", "site": "site_nope"}"#, "unknown_site", "site"),
+        // Parsers disagree on which copy of a repeated member counts, so idca takes neither.
+        (#"{"subject_type": "individual", "name": "张三", "resident_id": "000", "resident_id": "11010519491231002X"}"#, "malformed_json", nil),
+        (#"{"subject_type": "individual", "name": "张三", "resident_id": "11010519491231002X", "resident_id": "000"}"#, "malformed_json", nil),
+        (#"{"subject_type": "organization", "organization_name": "x", "credit_code": "c", "legal_representative": "y", "operator": {"name": "a", "name": "b", "resident_id": "c"}}"#, "malformed_json", nil),
         (#"{"subject_type": "individual", "name": "张三", "resident_id": "11010519491231002X", "site": "site_aaaaaaaaaaaaaaaaaaaaaaaaaa"}"#, "unknown_site", "site"),
     ] as [(String, String, String?)])
     func malformedRequestsAreNotApplications(body: String, error: String, field: String?) async throws {
