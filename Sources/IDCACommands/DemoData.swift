@@ -1,4 +1,5 @@
 import Foundation
+import IDCARegistry
 import IDCARules
 import IDCASynthetic
 
@@ -55,7 +56,7 @@ struct DemoData {
     func residentsCSV() -> String {
         var text = "resident_id,name,status,phone\r\n"
         for person in people {
-            text += "\(person.residentID),\(csv(person.name)),\(person.status),\(person.phone ?? "")\r\n"
+            text += "\(person.residentID),\(CSVWriter.encoded(person.name)),\(person.status),\(person.phone ?? "")\r\n"
         }
         return text
     }
@@ -63,13 +64,9 @@ struct DemoData {
     func organizationsCSV() -> String {
         var text = "organization_code,credit_code,name,legal_representative,status\r\n"
         for organization in organizations {
-            text += "\(organization.organizationCode),\(organization.creditCode ?? ""),\(csv(organization.name)),\(csv(organization.legalRepresentative)),\(organization.status)\r\n"
+            text += "\(organization.organizationCode),\(organization.creditCode ?? ""),\(CSVWriter.encoded(organization.name)),\(CSVWriter.encoded(organization.legalRepresentative)),\(organization.status)\r\n"
         }
         return text
-    }
-
-    private func csv(_ field: String) -> String {
-        field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
 
     /// Sample applications a newcomer can send with curl: valid ones and the typical failures.

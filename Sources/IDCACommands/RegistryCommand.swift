@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import IDCARegistry
 
 extension RegistryImporter.Kind: ExpressibleByArgument {}
@@ -28,7 +29,7 @@ struct RegistryCommand: AsyncParsableCommand {
             let wiring = try Wiring(storage: storage)
             let started = ContinuousClock.now
             let report = try RegistryImporter(wiring: wiring, showsProgress: !json && standardErrorIsTerminal()).run(kind, path: file)
-            let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
             printReport(report, kind: kind, file: file, seconds: seconds, json: json)
             if !report.rejected.isEmpty && !json { throw ExitCode(1) }
         }
@@ -52,5 +53,3 @@ func printReport(_ report: ImportReport, kind: RegistryImporter.Kind, file: Stri
     }
     if report.rejected.count > 10 { print("  …") }
 }
-
-import Foundation

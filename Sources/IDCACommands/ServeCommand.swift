@@ -30,11 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func resolved() throws -> Resolved {
         let host = self.host ?? Environment.value("IDCA_HOST") ?? "127.0.0.1"
-        guard let port = try self.port ?? Environment.value("IDCA_PORT").map({ text -> Int in
-            guard let value = Int(text) else { throw ValidationError("IDCA_PORT must be a number, not '\(text)'.") }
-            return value
-        }) ?? 8080 as Int?, (0...65535).contains(port) else {
-            throw ValidationError("The port must be between 0 and 65535.")
+        let portText = self.port.map(String.init) ?? Environment.value("IDCA_PORT") ?? "8080"
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ValidationError("The port must be a number between 0 and 65535, not '\(portText)'.")
         }
         let lifetimeText = tokenLifetime.map(String.init) ?? Environment.value("IDCA_TOKEN_LIFETIME") ?? "3600"
         guard let lifetime = Int64(lifetimeText), (60...86_400).contains(lifetime) else {

@@ -120,7 +120,7 @@ public enum ProgressBar {
     /// Renders a progress report: the rate is rows over `elapsed`, the ETA the time left at the
     /// pace so far (by bytes, since the row count of the rest is unknown).
     public static func render(_ progress: ImportProgress, elapsed: Duration, width: Int) -> String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed / .seconds(1)
         let rate = seconds > 0 ? Double(progress.rows) / seconds : 0
         var eta: Duration?
         if let fraction = progress.fraction {

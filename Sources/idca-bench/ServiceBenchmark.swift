@@ -89,7 +89,7 @@ private func measureConcurrently(seconds: Int, concurrency: Int,
         return try await group.reduce(0, +)
     }
     let elapsed = ContinuousClock.now - start
-    return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    return Double(total) / (elapsed / .seconds(1))
 }
 
 private func measureSerially(seconds: Int, _ body: () -> Void) -> Double {

@@ -64,7 +64,7 @@ func measure(_ label: String, inputs: Int, rounds: Int = 5, _ body: () -> Int) {
         checksum = body()
         best = min(best, clock.now - start)
     }
-    let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
+    let seconds = best / .seconds(1)
     let rate = Double(inputs) / seconds
     let nanoseconds = seconds * 1e9 / Double(inputs)
     print("\(label.padding(45))\(format(rate / 1e6, 2).leftPadding(8)) M/s \(format(nanoseconds, 1).leftPadding(8)) ns/op   (valid: \(checksum))")
