@@ -12,11 +12,14 @@ TODAY        ?= 2026-11-29
 all: build
 
 # Everything the targets need beyond a fresh machine of this kind (Swift, Python 3, the SQLite
-# headers GRDB builds against, wrk for benchmarks), installed only when missing.
+# headers GRDB builds against, jq and openssl for the audit checkpoint recipe, wrk for benchmarks),
+# installed only when missing.
 deps:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { apt-get update && apt-get install -y python3; }
 	@dpkg -s libsqlite3-dev >/dev/null 2>&1 || { apt-get update && apt-get install -y libsqlite3-dev; }
 	@command -v sqlite3 >/dev/null 2>&1 || { apt-get update && apt-get install -y sqlite3; }
+	@command -v jq >/dev/null 2>&1 || { apt-get update && apt-get install -y jq; }
+	@command -v openssl >/dev/null 2>&1 || { apt-get update && apt-get install -y openssl; }
 	@$(PYTHON) -c 'import jsonschema, yaml' 2>/dev/null || $(PYTHON) -m pip install --quiet jsonschema pyyaml
 	@$(PYTHON) -c 'import joserfc' 2>/dev/null || $(PYTHON) -m pip install --quiet joserfc
 
@@ -27,12 +30,14 @@ build:
 	$(SWIFT) build
 
 # Swift unit, route and CLI tests; the live-server smoke test against the OpenAPI document; the
-# independent Python oracle's self-test; and the differential test of `idca validate` against
+# independent Python audit-chain checker against `idca audit verify` on intact and tampered logs;
+# the independent Python oracle's self-test; and the differential test of `idca validate` against
 # that oracle on a large mixed corpus.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(PYTHON) Tests/API/smoke_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
+	IDCA_BIN="$$($(SWIFT) build --show-bin-path)/idca" $(PYTHON) Tests/Audit/test_verify_chain.py
 	cd Tests/Reference && $(PYTHON) -m unittest -q
 	$(PYTHON) Tests/Reference/differential.py --idca "$$($(SWIFT) build --show-bin-path)/idca" --count 200000 --today $(TODAY)
 

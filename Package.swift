@@ -34,9 +34,11 @@ let package = Package(
         .target(
             name: "IDCACommands",
             dependencies: [
-                "IDCARules", "IDCACore", "IDCATokens", "IDCASQLite", "IDCAServices", "IDCAHTTP", "IDCARegistry", "IDCASynthetic",
+                "IDCARules", "IDCACore", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCASQLite", "IDCAServices", "IDCAHTTP",
+                "IDCARegistry", "IDCASynthetic",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Domain types, reason codes, the decision pipeline's pure steps, and the ports (protocols)
@@ -51,10 +53,23 @@ let package = Package(
             name: "IDCATokens",
             dependencies: ["IDCACore", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The embedded SQLite backend of every core port (GRDB on the system libsqlite3).
+        // The append-only hash chain, its canonical encoding, signed checkpoints and the chain
+        // verifier. It reuses the tokens module's Ed25519 file format, behind its own key types.
+        .target(
+            name: "IDCAAudit",
+            dependencies: ["IDCACore", "IDCATokens", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Statistics tables and their CSV / JSON / HTML renderings: pure, no I/O. The CSV comes
+        // from the registry module's one RFC 4180 writer.
+        .target(
+            name: "IDCAReports",
+            dependencies: ["IDCACore", "IDCARules", "IDCARegistry"]
+        ),
+        // The embedded SQLite backend of every core port (GRDB on the system libsqlite3). It links
+        // audit entries into the chain inside the transactions of the changes they record.
         .target(
             name: "IDCASQLite",
-            dependencies: ["IDCACore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["IDCACore", "IDCAAudit", "IDCARules", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Reading registry extracts (RFC 4180 CSV) into records, with every refused row reported.
         .target(
@@ -64,7 +79,7 @@ let package = Package(
         // Orchestration: application → rules → registry → decision → record → token; redemption.
         .target(
             name: "IDCAServices",
-            dependencies: ["IDCACore", "IDCARules", "IDCATokens"]
+            dependencies: ["IDCACore", "IDCARules", "IDCATokens", "IDCAAudit", "IDCAReports"]
         ),
         // Hummingbird routes, bodies, the one error→HTTP mapping, request logs and metrics. It sees
         // services only — never keys or the database.
@@ -85,8 +100,9 @@ let package = Package(
         .executableTarget(
             name: "idca-bench",
             dependencies: [
-                "IDCARules", "IDCASynthetic", "IDCACore", "IDCASQLite", "IDCAServices", "IDCATokens",
+                "IDCARules", "IDCASynthetic", "IDCACore", "IDCASQLite", "IDCAServices", "IDCATokens", "IDCAAudit", "IDCAReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
@@ -114,10 +130,18 @@ let package = Package(
         .testTarget(
             name: "IDCAServerTests",
             dependencies: [
-                "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCATokens", "IDCACore", "IDCARules", "IDCASynthetic",
+                "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCACore", "IDCARules", "IDCASynthetic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "IDCAAuditTests",
+            dependencies: ["IDCAAudit", "IDCACore"]
+        ),
+        .testTarget(
+            name: "IDCAReportsTests",
+            dependencies: ["IDCAReports", "IDCACore", "IDCARules", "IDCARegistry"]
         ),
         .testTarget(
             name: "IDCATokensTests",
@@ -125,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IDCACommandsTests",
-            dependencies: ["IDCACommands", "IDCARules", "IDCASynthetic"]
+            dependencies: ["IDCACommands", "IDCARules", "IDCASynthetic", "IDCACore", "IDCAAudit"]
         ),
     ]
 )

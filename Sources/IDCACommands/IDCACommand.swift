@@ -6,7 +6,8 @@ public struct IDCACommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "idca",
         abstract: "idca — identity certification authority (后台实名、前台自愿).",
-        subcommands: [ValidateCommand.self, ServeCommand.self, KeysCommand.self, SitesCommand.self, RegistryCommand.self, DemoCommand.self]
+        subcommands: [ValidateCommand.self, ServeCommand.self, KeysCommand.self, SitesCommand.self, AuditorsCommand.self, RegistryCommand.self,
+                      AuditCommand.self, StatsCommand.self, DemoCommand.self]
     )
 
     public init() {}

@@ -1,4 +1,5 @@
 import Foundation
+import IDCAAudit
 import IDCATokens
 
 #if canImport(Glibc)
@@ -14,8 +15,10 @@ import Glibc
 /// | `index.key` | HMAC-SHA256 | registry lookups: resident IDs and names are stored only as keyed hashes |
 /// | `pseudonym.key` | HMAC-SHA256 | pairwise pseudonyms: without it sites cannot link their users |
 /// | `data.key` | AES-256-GCM | the encrypted copy of personal data kept for lawful disclosure |
+/// | `audit-signing.pem` | Ed25519 (PKCS#8 PEM) | audit checkpoints: a rewritten log cannot be re-signed |
 struct KeyDirectory {
     static let signingKeyFile = "token-signing.pem"
+    static let auditKeyFile = "audit-signing.pem"
     static let indexKeyFile = "index.key"
     static let pseudonymKeyFile = "pseudonym.key"
     static let dataKeyFile = "data.key"
@@ -27,6 +30,13 @@ struct KeyDirectory {
         var index: SecretKey
         var pseudonym: SecretKey
         var data: SecretKey
+        var audit: AuditSigningKey
+    }
+
+    /// What `generateMissing` created: the file and the key's public id (never the key).
+    struct Created {
+        var file: String
+        var keyID: String
     }
 
     private func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
@@ -36,18 +46,28 @@ struct KeyDirectory {
         [Self.indexKeyFile, Self.pseudonymKeyFile, Self.dataKeyFile].filter { !FileManager.default.fileExists(atPath: file($0)) }
     }
 
+    /// Whether the audit key's file is there.
+    var hasAuditKey: Bool { FileManager.default.fileExists(atPath: file(Self.auditKeyFile)) }
+
     /// Creates whichever keys are missing (mode 0600) and returns the names of those created.
     /// Existing keys are never replaced: that would orphan every token and hash made with them.
-    func generateMissing() throws -> [String] {
+    func generateMissing() throws -> [Created] {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var created: [String] = []
+        var created: [Created] = []
         if !FileManager.default.fileExists(atPath: file(Self.signingKeyFile)) {
-            try KeyFile.write(TokenSigningKey.generate().pemRepresentation, to: file(Self.signingKeyFile))
-            created.append(Self.signingKeyFile)
+            let key = TokenSigningKey.generate()
+            try KeyFile.write(key.pemRepresentation, to: file(Self.signingKeyFile))
+            created.append(Created(file: Self.signingKeyFile, keyID: key.keyID))
+        }
+        if !FileManager.default.fileExists(atPath: file(Self.auditKeyFile)) {
+            let key = AuditSigningKey.generate()
+            try KeyFile.write(key.pemRepresentation, to: file(Self.auditKeyFile))
+            created.append(Created(file: Self.auditKeyFile, keyID: key.keyID))
         }
         for name in [Self.indexKeyFile, Self.pseudonymKeyFile, Self.dataKeyFile] where !FileManager.default.fileExists(atPath: file(name)) {
-            try KeyFile.write(SecretKey.generate().fileContents, to: file(name))
-            created.append(name)
+            let key = SecretKey.generate()
+            try KeyFile.write(key.fileContents, to: file(name))
+            created.append(Created(file: name, keyID: key.fingerprint))
         }
         return created
     }
@@ -59,7 +79,8 @@ struct KeyDirectory {
                 signing: try TokenSigningKey(pemRepresentation: KeyFile.read(file(Self.signingKeyFile))),
                 index: try SecretKey(fileContents: KeyFile.read(file(Self.indexKeyFile))),
                 pseudonym: try SecretKey(fileContents: KeyFile.read(file(Self.pseudonymKeyFile))),
-                data: try SecretKey(fileContents: KeyFile.read(file(Self.dataKeyFile))))
+                data: try SecretKey(fileContents: KeyFile.read(file(Self.dataKeyFile))),
+                audit: try AuditSigningKey(pemRepresentation: KeyFile.read(file(Self.auditKeyFile))))
         } catch {
             var message = "cannot load keys from \(path)/: \(error)"
             if case .unreadableFile(_, let code) = error, code == ENOENT {

@@ -49,17 +49,17 @@ struct RegistryImporter {
                                           regionCode: number.region.code, sealedPhone: sealed, sealedIdentity: identity)
                 }
                 let rows = try parser.rows(from: reader, onProgress: progress)
-                let imported = try wiring.registry.importResidents { write in
+                let imported = try wiring.registry.importResidents({ write in
                     for record in rows { try write(record) }
                     if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
-                }
+                }, audit: { imported in importEvent(kind, imported: imported, rejected: rows.report.rejected.count) })
                 report = ImportReport(imported: imported, rejected: rows.report.rejected)
             case .organizations:
                 let rows = try OrganizationRowParser(context: context).rows(from: reader, onProgress: progress)
-                let imported = try wiring.registry.importOrganizations { write in
+                let imported = try wiring.registry.importOrganizations({ write in
                     for record in rows { try write(record) }
                     if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
-                }
+                }, audit: { imported in importEvent(kind, imported: imported, rejected: rows.report.rejected.count) })
                 report = ImportReport(imported: imported, rejected: rows.report.rejected)
             }
         } catch let error as RegistryImportError {
@@ -72,6 +72,12 @@ struct RegistryImporter {
             try? writeRejects(report.rejected, to: rejectsPath(forInput: path))
         }
         return report
+    }
+
+    /// The import's audit entry: counts only (the file's rows are personal data).
+    private func importEvent(_ kind: Kind, imported: Int, rejected: Int) -> AuditEvent {
+        AuditEvent(.registryImported, time: wiring.clock.now(), actor: commandLineOperator, outcome: "imported", object: kind.rawValue,
+                   details: [("imported", String(imported)), ("rejected", String(rejected))])
     }
 }
 

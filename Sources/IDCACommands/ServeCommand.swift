@@ -18,6 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The iss claim of issued tokens: this CA's public URL (env IDCA_ISSUER; default http://HOST:PORT).", valueName: "url")) var issuer: String?
     @Option(help: ArgumentHelp("Token lifetime in seconds, 60–86400 (env IDCA_TOKEN_LIFETIME; default 3600).", valueName: "seconds")) var tokenLifetime: Int?
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (env IDCA_LOG_LEVEL; default info).", valueName: "level")) var logLevel: String?
+    @Option(help: ArgumentHelp("Sign an audit checkpoint after this many new entries, 1–1000000 (env IDCA_AUDIT_CHECKPOINT_ENTRIES; default 1000).", valueName: "n"))
+    var auditCheckpointEntries: Int?
+    @Option(help: ArgumentHelp("…or after this many seconds with new entries, 1–86400 (env IDCA_AUDIT_CHECKPOINT_INTERVAL; default 60).", valueName: "seconds"))
+    var auditCheckpointInterval: Int?
 
     /// The settings, read once and checked before anything starts (fail closed on a bad value).
     struct Resolved {
@@ -26,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
         var issuer: String
         var tokenLifetime: Int64
         var logLevel: Logger.Level
+        var checkpointEntries: Int64
+        var checkpointInterval: Int64
     }
 
     func resolved() throws -> Resolved {
@@ -34,10 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard let port = Int(portText), (0...65535).contains(port) else {
             throw ValidationError("The port must be a number between 0 and 65535, not '\(portText)'.")
         }
-        let lifetimeText = tokenLifetime.map(String.init) ?? Environment.value("IDCA_TOKEN_LIFETIME") ?? "3600"
-        guard let lifetime = Int64(lifetimeText), (60...86_400).contains(lifetime) else {
-            throw ValidationError("The token lifetime must be 60 to 86400 seconds, not '\(lifetimeText)'.")
-        }
+        let lifetime = try NumericSetting(name: "token lifetime in seconds", flag: tokenLifetime, environment: "IDCA_TOKEN_LIFETIME",
+                                          default: 3600, range: 60...86_400).value()
         let levelText = logLevel ?? Environment.value("IDCA_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ValidationError("Unknown log level '\(levelText)'.")
@@ -47,7 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard issuer.hasPrefix("https://") || issuer.hasPrefix("http://") else {
             throw ValidationError("The issuer must be an http(s) URL, not '\(issuer)'.")
         }
-        return Resolved(host: host, port: port, issuer: issuer, tokenLifetime: lifetime, logLevel: level)
+        let entries = try NumericSetting(name: "audit checkpoint entries", flag: auditCheckpointEntries, environment: "IDCA_AUDIT_CHECKPOINT_ENTRIES",
+                                         default: 1000, range: 1...1_000_000).value()
+        let interval = try NumericSetting(name: "audit checkpoint interval", flag: auditCheckpointInterval,
+                                          environment: "IDCA_AUDIT_CHECKPOINT_INTERVAL", default: 60, range: 1...86_400).value()
+        return Resolved(host: host, port: port, issuer: issuer, tokenLifetime: lifetime, logLevel: level,
+                        checkpointEntries: entries, checkpointInterval: interval)
     }
 
     func validate() throws {
@@ -68,13 +77,20 @@ struct ServeCommand: AsyncParsableCommand {
             certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
             verification: wiring.verificationService(issuerURL: settings.issuer),
             sites: wiring.siteService,
+            audit: wiring.auditService,
+            auditors: wiring.auditorService,
+            statistics: wiring.statisticsService,
             jwks: JWKS.document([wiring.keys.signing.publicKey]),
             isHealthy: { await database.isHealthy() })
+        let checkpointer = AuditCheckpointer(
+            audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
+            interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)
         logger.info("starting", metadata: [
             "database": "\(storage.databasePath)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
         ])
         let application = buildApplication(
             services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
+            additionalServices: [checkpointer],
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.host):\(port)"]) })
         // SIGTERM and SIGINT drain in-flight requests; then the database is closed cleanly.
         do {
@@ -83,6 +99,11 @@ struct ServeCommand: AsyncParsableCommand {
             try? database.pool.close()
             let reason = "\(error)".contains("Address already in use") ? "the address is already in use" : "\(error)"
             throw CommandFailure("cannot serve on \(settings.host):\(settings.port): \(reason). Choose another --port (or IDCA_PORT, or make run PORT=…).")
+        }
+        // Every request has drained: sign the final head, so that the log as it stands at shutdown is
+        // covered by a checkpoint.
+        if let checkpoint = try await wiring.auditService.checkpoint(with: wiring.keys.audit) {
+            logger.info("audit checkpoint", metadata: ["sequence": "\(checkpoint.sequence)", "hash": "\(checkpoint.hash)"])
         }
         try database.pool.close()
         logger.info("stopped")

@@ -49,3 +49,21 @@ struct CommandFailure: Error, CustomStringConvertible {
 struct SystemTime: IDCACore.Clock {
     func now() -> Int64 { SystemClock.unixSeconds() }
 }
+
+/// A whole-number setting: the flag, else the environment variable, else the default; refused
+/// (fail closed, naming the value) when outside `range`.
+struct NumericSetting {
+    var name: String
+    var flag: Int?
+    var environment: String
+    var `default`: Int64
+    var range: ClosedRange<Int64>
+
+    func value() throws -> Int64 {
+        let text = flag.map(String.init) ?? Environment.value(environment) ?? String(self.default)
+        guard let value = Int64(text), range.contains(value) else {
+            throw ValidationError("The \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'.")
+        }
+        return value
+    }
+}

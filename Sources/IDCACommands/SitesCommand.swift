@@ -18,7 +18,7 @@ struct SitesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let wiring = try Wiring(storage: storage)
-            let (site, apiKey) = try await wiring.siteService.add(name: name, licence: license, maxAccounts: maxAccounts)
+            let (site, apiKey) = try await wiring.siteService.add(name: name, licence: license, maxAccounts: maxAccounts, by: commandLineOperator)
             if json {
                 printJSON(["site_id": site.id.rawValue, "api_key": apiKey])
             } else {
@@ -71,7 +71,7 @@ struct SitesCommand: AsyncParsableCommand {
 
 private func setSuspended(_ id: String, _ suspended: Bool, storage: StorageOptions, json: Bool) async throws {
     guard let siteID = SiteID(rawValue: id),
-          try await Wiring(storage: storage, requireExistingDatabase: true).sites.setSuspended(siteID, suspended)
+          try await Wiring(storage: storage, requireExistingDatabase: true).siteService.setSuspended(siteID, suspended, by: commandLineOperator)
     else {
         throw CommandFailure("no site has the id '\(id)'.")
     }

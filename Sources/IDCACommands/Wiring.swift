@@ -1,4 +1,5 @@
 import Foundation
+import IDCAAudit
 import IDCACore
 import IDCARules
 import IDCASQLite
@@ -13,6 +14,7 @@ struct Wiring {
     let identityHasher: IdentityHasher
     let registry: SQLiteRegistry
     let sites: SQLiteSiteDirectory
+    let auditLog: SQLiteAuditLog
     let clock: any IDCACore.Clock
     let random: any RandomSource
 
@@ -24,33 +26,58 @@ struct Wiring {
             throw CommandFailure("there is no database at \(storage.databasePath) (check --database or IDCA_DATABASE).")
         }
         keys = try KeyDirectory(path: storage.keysDirectory).load()
-        do {
-            database = try SQLiteDatabase(path: storage.databasePath)
-        } catch {
-            throw CommandFailure("cannot open the database \(storage.databasePath): \(error)")
-        }
+        database = try Wiring.openDatabase(storage)
         identityHasher = IdentityHasher(indexKey: keys.index)
         registry = SQLiteRegistry(database: database)
         sites = SQLiteSiteDirectory(database: database)
+        auditLog = SQLiteAuditLog(database: database)
         self.clock = clock
         self.random = random
+    }
+
+    static func openDatabase(_ storage: StorageOptions) throws -> SQLiteDatabase {
+        do {
+            return try SQLiteDatabase(path: storage.databasePath)
+        } catch {
+            throw CommandFailure("cannot open the database \(storage.databasePath): \(error)")
+        }
     }
 
     var siteService: SiteService {
         SiteService(directory: sites, identityHasher: identityHasher, clock: clock, random: random)
     }
 
-    func certificationService(settings: CertificationService.Settings) -> CertificationService {
+    var auditService: AuditService {
+        AuditService(log: auditLog, clock: clock)
+    }
+
+    var auditorService: AuditorService {
+        AuditorService(directory: SQLiteAuditorDirectory(database: database), identityHasher: identityHasher, clock: clock, random: random)
+    }
+
+    var statisticsService: StatisticsService {
+        StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock)
+    }
+
+    /// `clock` replaces the wiring's clock (demo traffic decides at simulated times).
+    func certificationService(settings: CertificationService.Settings, clock: (any IDCACore.Clock)? = nil) -> CertificationService {
         CertificationService(
             dependencies: .init(
                 registry: registry, ledger: SQLiteDecisionLedger(database: database), sites: sites, identityHasher: identityHasher,
-                issuer: TokenIssuer(signingKey: keys.signing), clock: clock, random: random),
+                issuer: TokenIssuer(signingKey: keys.signing), clock: clock ?? self.clock, random: random),
             settings: settings)
     }
 
-    func verificationService(issuerURL: String) -> VerificationService {
+    func verificationService(issuerURL: String, clock: (any IDCACore.Clock)? = nil) -> VerificationService {
         VerificationService(
             verifier: TokenVerifier(keys: [keys.signing.publicKey], issuer: issuerURL),
-            ledger: SQLiteTokenLedger(database: database), pseudonyms: PseudonymGenerator(key: keys.pseudonym), clock: clock)
+            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
+            clock: clock ?? self.clock)
     }
+}
+
+/// The person at the command line, as the audit log names them: `operator:<login name>`.
+/// The login name is what the operating system says, so it is as good as the machine's accounts.
+var commandLineOperator: AuditActor {
+    .operator(Environment.value("SUDO_USER") ?? Environment.value("USER") ?? Environment.value("LOGNAME") ?? "unknown")
 }

@@ -9,48 +9,93 @@ public protocol RegistryReader: Sendable {
 
 /// Bulk writes to the registry (operator imports). All-or-nothing: `produce` hands each record to
 /// `write`; if `produce` throws (a reader error, an interruption) or the process dies before the
-/// import returns, the registry is exactly as before.
+/// import returns, the registry is exactly as before. `audit` is asked, once every record is
+/// written, for the event that records the import; it commits with the import.
 public protocol RegistryWriter: Sendable {
     /// Upserts every record produced, keyed by the resident ID hash; returns how many were written.
-    func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int
+    func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void,
+                         audit: (_ imported: Int) -> AuditEvent) throws -> Int
     /// Upserts every record produced, keyed by organization code; returns how many were written.
-    func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void) throws -> Int
+    func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void,
+                             audit: (_ imported: Int) -> AuditEvent) throws -> Int
     func residentCount() async throws -> Int
     func organizationCount() async throws -> Int
 }
 
 /// Where decisions are recorded durably before anyone is told about them.
 public protocol DecisionLedger: Sendable {
-    /// Commits the decision (and the issued token, if any) in one transaction, synced to disk.
-    func record(_ decision: DecisionRecord) async throws
+    /// Commits the decision (without its token), its statistics counters and `audit` in one
+    /// transaction, synced to disk. `decision.token` is ignored: tokens are recorded once signed.
+    func record(_ decision: DecisionRecord, audit: [AuditEvent]) async throws
+    /// Commits a token signed for an approved application, with `audit`, in one synced transaction.
+    func recordIssued(_ token: IssuedToken, for application: ApplicationID, audit: [AuditEvent]) async throws
     func decision(_ id: ApplicationID) async throws -> DecisionRecord?
 }
 
 /// Single use of tokens, decided by the database.
 public protocol TokenLedger: Sendable {
     /// Consumes the token for `redemption.site` if it was issued with this digest, is unused, and
-    /// the site is under its account limit for the subject — one atomic conditional update.
-    func redeem(_ redemption: Redemption) async throws -> RedemptionOutcome
+    /// the site is under its account limit for the subject — one atomic conditional update. The
+    /// event `audit` makes of the outcome commits in the same transaction.
+    func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome
 }
 
 /// Licensed sites and their credentials (stored only as keyed hashes).
 public protocol SiteDirectory: Sendable {
-    func add(_ site: Site, apiKeyHash: String) async throws
+    func add(_ site: Site, apiKeyHash: String, audit: AuditEvent) async throws
     func site(apiKeyHash: String) async throws -> Site?
     func site(id: SiteID) async throws -> Site?
     func sites() async throws -> [Site]
-    /// Returns false when no such site exists.
-    func setSuspended(_ id: SiteID, _ suspended: Bool) async throws -> Bool
+    /// Returns false when no such site exists (and records nothing).
+    func setSuspended(_ id: SiteID, _ suspended: Bool, audit: AuditEvent) async throws -> Bool
+}
+
+/// What auditors may read of the audit log: nothing here can change it.
+public protocol AuditReader: Sendable {
+    /// The newest entry, or `AuditHead.genesis` for an empty log.
+    func head() async throws -> AuditHead
+    /// Up to `limit` entries with sequence numbers above `after`, in order.
+    func entries(after: Int64, limit: Int) async throws -> [AuditEntry]
+    func latestCheckpoint() async throws -> AuditCheckpoint?
+    /// Every stored checkpoint, oldest first.
+    func checkpoints() async throws -> [AuditCheckpoint]
+}
+
+/// The append-only audit log. Events that accompany a state change go through that change's port
+/// (same transaction); `append` is for events that change nothing else, such as a refused verify.
+public protocol AuditLog: AuditReader {
+    /// Links `events` into the chain in one synced transaction.
+    func append(_ events: [AuditEvent]) async throws
+    func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws
+}
+
+/// Auditors and their credentials (stored only as keyed hashes).
+public protocol AuditorDirectory: Sendable {
+    func add(_ auditor: Auditor, apiKeyHash: String, audit: AuditEvent) async throws
+    /// The auditor holding this key, unless revoked.
+    func auditor(apiKeyHash: String) async throws -> Auditor?
+    /// Every auditor, revoked ones included.
+    func auditors() async throws -> [Auditor]
+    /// Stops the auditor's key from working; false when there is no such auditor or it was already
+    /// revoked (and then nothing is recorded).
+    func revoke(_ id: AuditorID, at time: Int64, audit: AuditEvent) async throws -> Bool
+}
+
+/// The statistics counters, read for reports.
+public protocol StatisticsReader: Sendable {
+    /// Sums of the counters in the query's date range, one cell per group; groups with no
+    /// applications are absent.
+    func applicationCounts(_ query: StatisticsQuery) async throws -> [StatisticsCell]
 }
 
 extension RegistryWriter {
     /// Imports a finite list of records.
-    public func importResidents(_ records: [ResidentRecord]) throws -> Int {
-        try importResidents { write in for record in records { try write(record) } }
+    public func importResidents(_ records: [ResidentRecord], audit: (_ imported: Int) -> AuditEvent) throws -> Int {
+        try importResidents({ write in for record in records { try write(record) } }, audit: audit)
     }
 
     /// Imports a finite list of records.
-    public func importOrganizations(_ records: [OrganizationRecord]) throws -> Int {
-        try importOrganizations { write in for record in records { try write(record) } }
+    public func importOrganizations(_ records: [OrganizationRecord], audit: (_ imported: Int) -> AuditEvent) throws -> Int {
+        try importOrganizations({ write in for record in records { try write(record) } }, audit: audit)
     }
 }

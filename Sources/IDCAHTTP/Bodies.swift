@@ -146,3 +146,59 @@ struct ErrorResource: Encodable {
     var message: String
     var field: String?
 }
+
+/// One page of `GET /v1/audit/entries`.
+struct AuditPageResource: Encodable {
+    struct Entry: Encodable {
+        var sequence: Int64
+        var time: Int64
+        var type: String
+        var actor: String
+        var subject: String
+        var outcome: String
+        var reason: String
+        var object: String
+        var detail: String
+        var prevHash: String
+        var hash: String
+
+        enum CodingKeys: String, CodingKey {
+            case sequence, time, type, actor, subject, outcome, reason, object, detail, hash
+            case prevHash = "prev_hash"
+        }
+    }
+
+    struct Head: Encodable {
+        var sequence: Int64
+        var hash: String
+    }
+
+    var entries: [Entry]
+    /// Pass as `after` for the next page; `null` when this page reached the head.
+    var nextAfter: Int64?
+    var head: Head
+
+    enum CodingKeys: String, CodingKey {
+        case entries, head
+        case nextAfter = "next_after"
+    }
+
+    init(entries: [AuditEntry], head: AuditHead, limit: Int) {
+        self.entries = entries.map {
+            Entry(sequence: $0.sequence, time: $0.time, type: $0.type, actor: $0.actor, subject: $0.subject, outcome: $0.outcome,
+                  reason: $0.reason, object: $0.object, detail: $0.detail, prevHash: $0.prevHash, hash: $0.hash)
+        }
+        let last = entries.last?.sequence
+        nextAfter = last.flatMap { $0 < head.sequence ? $0 : nil }
+        self.head = Head(sequence: head.sequence, hash: head.hash)
+    }
+
+    /// `next_after` is always present, `null` on the last page, so that clients can loop on it.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(entries, forKey: .entries)
+        try container.encode(nextAfter, forKey: .nextAfter)
+        try container.encode(head, forKey: .head)
+    }
+}
+

@@ -9,16 +9,22 @@ public struct HTTPServices: Sendable {
     public var certification: CertificationService
     public var verification: VerificationService
     public var sites: SiteService
+    public var audit: AuditService
+    public var auditors: AuditorService
+    public var statistics: StatisticsService
     /// The JWKS document (public keys only).
     public var jwks: String
     /// Whether the database is open and migrated.
     public var isHealthy: @Sendable () async -> Bool
 
-    public init(certification: CertificationService, verification: VerificationService, sites: SiteService, jwks: String,
-                isHealthy: @escaping @Sendable () async -> Bool) {
+    public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
+                auditors: AuditorService, statistics: StatisticsService, jwks: String, isHealthy: @escaping @Sendable () async -> Bool) {
         self.certification = certification
         self.verification = verification
         self.sites = sites
+        self.audit = audit
+        self.auditors = auditors
+        self.statistics = statistics
         self.jwks = jwks
         self.isHealthy = isHealthy
     }
@@ -66,6 +72,39 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         return try jsonResponse(VerificationResource(result), status: .ok)
     }
 
+    router.get("/v1/audit/entries") { request, _ -> Response in
+        _ = try await authenticateAuditor(request, services: services)
+        let after = try integerParameter(request, "after", default: 0, range: 0...Int64.max)
+        let limit = try integerParameter(request, "limit", default: 100, range: 1...Int64(AuditService.maximumPage))
+        let entries = try await services.audit.entries(after: after, limit: Int(limit))
+        let head = try await services.audit.head()
+        return try jsonResponse(AuditPageResource(entries: entries, head: head, limit: Int(limit)), status: .ok)
+    }
+
+    router.get("/v1/audit/checkpoints/latest") { request, _ -> Response in
+        _ = try await authenticateAuditor(request, services: services)
+        guard let checkpoint = try await services.audit.latestCheckpoint() else {
+            throw IDCAError(.notFound, code: "no_checkpoint", message: "No checkpoint has been signed yet.")
+        }
+        return try jsonResponse(checkpoint, status: .ok)
+    }
+
+    router.get("/v1/statistics/applications") { request, _ -> Response in
+        _ = try await authenticateAuditor(request, services: services)
+        let query = request.uri.queryParameters
+        let parsed = try services.statistics.parse(.init(
+            from: query["from"].map(String.init), to: query["to"].map(String.init), groupBy: query["group_by"].map(String.init),
+            period: query["period"].map(String.init), format: query["format"].map(String.init),
+            minimumCount: query["min_count"].map(String.init)))
+        let excel = query["excel"].map { $0 == "true" || $0 == "1" } ?? false
+        let body = try await services.statistics.export(parsed, excel: excel)
+        var headers: HTTPFields = [.contentType: parsed.format.contentType, .cacheControl: "no-store"]
+        if parsed.format == .csv {
+            headers[.contentDisposition] = "attachment; filename=\"idca-applications-\(parsed.query.from)-\(parsed.query.to).csv\""
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
     router.get("/.well-known/jwks.json") { _, _ -> Response in
         Response(
             status: .ok,
@@ -98,6 +137,27 @@ func authenticateSite(_ request: Request, services: HTTPServices) async throws -
         throw IDCAError(.forbidden, code: "site_suspended", message: "This site is suspended and cannot verify tokens.")
     }
     return site
+}
+
+/// The auditor behind `Authorization: Bearer <auditor API key>`: 401 without valid credentials.
+/// A site's key is not an auditor's: sites never read the log or the statistics.
+func authenticateAuditor(_ request: Request, services: HTTPServices) async throws -> Auditor {
+    guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
+          let auditor = try await services.auditors.authenticate(apiKey: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+    else {
+        throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid auditor API key is required: Authorization: Bearer <key>.")
+    }
+    return auditor
+}
+
+/// A whole-number query parameter within `range`, or a 400 naming it.
+func integerParameter(_ request: Request, _ name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
+    guard let text = request.uri.queryParameters[name[...]] else { return value }
+    guard let number = Int64(text), range.contains(number) else {
+        throw IDCAError(.badRequest, code: "invalid_parameter",
+                        message: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).", field: name)
+    }
+    return number
 }
 
 /// Reads at most 16 KiB of JSON and decodes it, turning every failure into a 400 that names the field.

@@ -121,6 +121,92 @@ public final class SQLiteDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("0002_audit_statistics") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_log (
+                    seq       INTEGER PRIMARY KEY,
+                    time      INTEGER NOT NULL,
+                    type      TEXT NOT NULL,
+                    actor     TEXT NOT NULL,
+                    subject   TEXT NOT NULL,
+                    outcome   TEXT NOT NULL,
+                    reason    TEXT NOT NULL,
+                    object    TEXT NOT NULL,
+                    detail    TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash      TEXT NOT NULL
+                );
+                -- Append-only in the schema too. Someone with the file can drop these triggers; the
+                -- signed checkpoints are what make that rewrite detectable.
+                CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+                CREATE TABLE audit_checkpoints (
+                    seq       INTEGER NOT NULL,
+                    hash      TEXT NOT NULL,
+                    time      INTEGER NOT NULL,
+                    key_id    TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    PRIMARY KEY (seq, key_id)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER audit_checkpoints_append_only_update BEFORE UPDATE ON audit_checkpoints
+                    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                CREATE TRIGGER audit_checkpoints_append_only_delete BEFORE DELETE ON audit_checkpoints
+                    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+
+                CREATE TABLE auditors (
+                    id           TEXT PRIMARY KEY,
+                    name         TEXT NOT NULL,
+                    created_at   INTEGER NOT NULL,
+                    revoked_at   INTEGER,
+                    api_key_hash TEXT NOT NULL UNIQUE
+                );
+
+                -- The statistics counters (Docs/STATISTICS.md). The full breakdown by day and by
+                -- month, and three narrow ones by day, so that every report reads a small table:
+                -- one dimension from the narrow tables, several over whole months from the monthly one.
+                CREATE TABLE application_stats (
+                    day          INTEGER NOT NULL,
+                    month        INTEGER NOT NULL,
+                    subject_type TEXT NOT NULL,
+                    reason       TEXT NOT NULL,
+                    province     INTEGER NOT NULL,
+                    site         TEXT NOT NULL,
+                    applications INTEGER NOT NULL,
+                    approved     INTEGER NOT NULL,
+                    rejected     INTEGER NOT NULL,
+                    PRIMARY KEY (day, subject_type, reason, province, site)
+                ) WITHOUT ROWID;
+                CREATE TABLE application_stats_month (
+                    month        INTEGER NOT NULL,
+                    subject_type TEXT NOT NULL,
+                    reason       TEXT NOT NULL,
+                    province     INTEGER NOT NULL,
+                    site         TEXT NOT NULL,
+                    applications INTEGER NOT NULL,
+                    approved     INTEGER NOT NULL,
+                    rejected     INTEGER NOT NULL,
+                    PRIMARY KEY (month, subject_type, reason, province, site)
+                ) WITHOUT ROWID;
+                CREATE TABLE application_stats_reason (
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type TEXT NOT NULL, reason TEXT NOT NULL,
+                    applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
+                    PRIMARY KEY (day, subject_type, reason)
+                ) WITHOUT ROWID;
+                CREATE TABLE application_stats_province (
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type TEXT NOT NULL, province INTEGER NOT NULL,
+                    applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
+                    PRIMARY KEY (day, subject_type, province)
+                ) WITHOUT ROWID;
+                CREATE TABLE application_stats_site (
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type TEXT NOT NULL, site TEXT NOT NULL,
+                    applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
+                    PRIMARY KEY (day, subject_type, site)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

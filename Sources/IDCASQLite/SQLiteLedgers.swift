@@ -9,29 +9,42 @@ public struct SQLiteDecisionLedger: DecisionLedger {
         self.database = database
     }
 
-    public func record(_ decision: DecisionRecord) async throws {
+    public func record(_ decision: DecisionRecord, audit: [AuditEvent]) async throws {
         try await database.write { db in
             try db.cachedStatement(sql: """
                 INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                          region_code, subject_ref, decided_at, token_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          region_code, subject_ref, decided_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     decision.applicationID.rawValue, decision.subjectType.rawValue, decision.isApproved ? "approved" : "rejected",
                     decision.rejection?.reason, decision.rejection?.internalReason, decision.rejection?.field?.rawValue,
                     decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
-                    decision.decidedAt, decision.token?.tokenID,
+                    decision.decidedAt,
                 ])
-            if let token = decision.token {
-                try db.cachedStatement(sql: """
-                    INSERT INTO tokens (id, digest, application_id, subject_type, subject_ref, audience, assurance,
-                                        organization_name, issued_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [
-                        token.tokenID, token.digest, decision.applicationID.rawValue, token.subjectType.rawValue,
-                        token.subjectReference, token.audience?.rawValue, token.assurance, token.organizationName,
-                        token.issuedAt, token.expiresAt,
-                    ])
+            try SQLiteStatistics.count(decision, in: db)
+            try SQLiteAuditLog.append(audit, in: db)
+        }
+    }
+
+    public func recordIssued(_ token: IssuedToken, for application: ApplicationID, audit: [AuditEvent]) async throws {
+        try await database.write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO tokens (id, digest, application_id, subject_type, subject_ref, audience, assurance,
+                                    organization_name, issued_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    token.tokenID, token.digest, application.rawValue, token.subjectType.rawValue,
+                    token.subjectReference, token.audience?.rawValue, token.assurance, token.organizationName,
+                    token.issuedAt, token.expiresAt,
+                ])
+            try db.cachedStatement(sql: "UPDATE applications SET token_id = ? WHERE id = ? AND status = 'approved' AND token_id IS NULL")
+                .execute(arguments: [token.tokenID, application.rawValue])
+            guard db.changesCount == 1 else {
+                // A token for an application that was not approved, or already has one: refuse to store it.
+                throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be recorded.",
+                                detail: "recordIssued for an application that is not approved or already has a token")
             }
+            try SQLiteAuditLog.append(audit, in: db)
         }
     }
 
@@ -71,36 +84,42 @@ public struct SQLiteTokenLedger: TokenLedger {
         self.database = database
     }
 
-    public func redeem(_ redemption: Redemption) async throws -> RedemptionOutcome {
+    public func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
         try await database.write { db in
-            // The token is consumed only if it was issued with exactly this digest, is unused, and
-            // the site is under its limit for the subject — all in the statement that consumes it.
-            try db.cachedStatement(sql: """
-                UPDATE tokens SET redeemed_at = ?, redeemed_by = ?
-                WHERE id = ? AND digest = ? AND redeemed_at IS NULL
-                  AND COALESCE((SELECT accounts FROM site_accounts
-                                WHERE site_accounts.site_id = ? AND site_accounts.subject_ref = tokens.subject_ref), 0) < ?
-                """).execute(arguments: [
-                    redemption.redeemedAt, redemption.site.rawValue, redemption.tokenID, redemption.digest,
-                    redemption.site.rawValue, redemption.maxAccounts,
-                ])
-            let consumed = db.changesCount == 1
-            // What follows only explains the outcome; the decision above is already made.
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE id = ?"),
-                                             arguments: [redemption.tokenID]),
-                  (row["digest"] as String) == redemption.digest
-            else { return .unknownToken }
-            let token = SQLiteTokenLedger.issuedToken(from: row)
-            guard consumed else {
-                return (row["redeemed_at"] as Int64?) != nil ? .alreadyUsed : .accountLimitReached
-            }
-            let accounts = try Int.fetchOne(db.cachedStatement(sql: """
-                INSERT INTO site_accounts (site_id, subject_ref, accounts) VALUES (?, ?, 1)
-                ON CONFLICT (site_id, subject_ref) DO UPDATE SET accounts = accounts + 1
-                RETURNING accounts
-                """), arguments: [redemption.site.rawValue, token.subjectReference]) ?? 1
-            return .redeemed(token, accountsForSubject: accounts)
+            let outcome = try SQLiteTokenLedger.redeem(redemption, in: db)
+            try SQLiteAuditLog.append([audit(outcome)], in: db)
+            return outcome
         }
+    }
+
+    static func redeem(_ redemption: Redemption, in db: Database) throws -> RedemptionOutcome {
+        // The token is consumed only if it was issued with exactly this digest, is unused, and
+        // the site is under its limit for the subject — all in the statement that consumes it.
+        try db.cachedStatement(sql: """
+            UPDATE tokens SET redeemed_at = ?, redeemed_by = ?
+            WHERE id = ? AND digest = ? AND redeemed_at IS NULL
+              AND COALESCE((SELECT accounts FROM site_accounts
+                            WHERE site_accounts.site_id = ? AND site_accounts.subject_ref = tokens.subject_ref), 0) < ?
+            """).execute(arguments: [
+                redemption.redeemedAt, redemption.site.rawValue, redemption.tokenID, redemption.digest,
+                redemption.site.rawValue, redemption.maxAccounts,
+            ])
+        let consumed = db.changesCount == 1
+        // What follows only explains the outcome; the decision above is already made.
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE id = ?"),
+                                         arguments: [redemption.tokenID]),
+              (row["digest"] as String) == redemption.digest
+        else { return .unknownToken }
+        let token = SQLiteTokenLedger.issuedToken(from: row)
+        guard consumed else {
+            return (row["redeemed_at"] as Int64?) != nil ? .alreadyUsed : .accountLimitReached
+        }
+        let accounts = try Int.fetchOne(db.cachedStatement(sql: """
+            INSERT INTO site_accounts (site_id, subject_ref, accounts) VALUES (?, ?, 1)
+            ON CONFLICT (site_id, subject_ref) DO UPDATE SET accounts = accounts + 1
+            RETURNING accounts
+            """), arguments: [redemption.site.rawValue, token.subjectReference]) ?? 1
+        return .redeemed(token, accountsForSubject: accounts)
     }
 
     static func issuedToken(from row: Row) -> IssuedToken {
@@ -125,11 +144,12 @@ public struct SQLiteSiteDirectory: SiteDirectory {
         self.database = database
     }
 
-    public func add(_ site: Site, apiKeyHash: String) async throws {
+    public func add(_ site: Site, apiKeyHash: String, audit: AuditEvent) async throws {
         try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO sites (id, name, licence, max_accounts, suspended, created_at, api_key_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [site.id.rawValue, site.name, site.licence, site.maxAccounts, site.isSuspended, site.createdAt, apiKeyHash])
+            try SQLiteAuditLog.append([audit], in: db)
         }
     }
 
@@ -152,10 +172,12 @@ public struct SQLiteSiteDirectory: SiteDirectory {
         }
     }
 
-    public func setSuspended(_ id: SiteID, _ suspended: Bool) async throws -> Bool {
+    public func setSuspended(_ id: SiteID, _ suspended: Bool, audit: AuditEvent) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "UPDATE sites SET suspended = ? WHERE id = ?", arguments: [suspended, id.rawValue])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try SQLiteAuditLog.append([audit], in: db)
+            return true
         }
     }
 

@@ -54,9 +54,12 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
 
     /// One transaction for the whole import: if anything fails, or the process dies midway, the
     /// transaction never commits and the registry is exactly as before.
-    public func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void) throws -> Int {
+    public func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void,
+                                audit: (_ imported: Int) -> AuditEvent) throws -> Int {
         try database.pool.write { db in
-            try SQLiteRegistry.withImportCache(db) { try importResidents(db, produce) }
+            let imported = try SQLiteRegistry.withImportCache(db) { try importResidents(db, produce) }
+            try SQLiteAuditLog.append([audit(imported)], in: db)
+            return imported
         }
     }
 
@@ -87,8 +90,9 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
         return count
     }
 
-    public func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void) throws -> Int {
-        try database.pool.write { db in try SQLiteRegistry.withImportCache(db) {
+    public func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void,
+                                    audit: (_ imported: Int) -> AuditEvent) throws -> Int {
+        let imported = try database.pool.write { db in try SQLiteRegistry.withImportCache(db) {
             let statement = try db.makeStatement(sql: """
                 INSERT INTO organizations (organization_code, credit_code, name, legal_representative, status) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (organization_code) DO UPDATE SET credit_code = excluded.credit_code, name = excluded.name,
@@ -101,8 +105,10 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
                 ])
                 count += 1
             }
+            try SQLiteAuditLog.append([audit(count)], in: db)
             return count
         } }
+        return imported
     }
 
     public func residentCount() async throws -> Int {

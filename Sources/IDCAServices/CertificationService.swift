@@ -1,3 +1,4 @@
+import IDCAAudit
 import IDCACore
 import IDCARules
 import IDCATokens
@@ -80,24 +81,39 @@ public struct CertificationService: Sendable {
         let applicationID = ApplicationID.generate(using: dependencies.random)
         let outcome = try await decide(request, context: context)
 
-        var decision = DecisionRecord(
+        let decision = DecisionRecord(
             applicationID: applicationID, subjectType: request.subjectType, decidedAt: now, site: request.site,
             rejection: outcome.rejection, regionCode: outcome.regionCode, subjectReference: outcome.subjectReference, token: nil)
-        var token: String?
-        if outcome.rejection == nil, let subjectReference = outcome.subjectReference {
-            let claims = CertificationClaims(
-                issuer: settings.issuerURL, tokenID: CertificationClaims.newTokenID(), issuedAt: now, notBefore: now,
-                expiresAt: now + settings.tokenLifetime, subjectType: request.subjectType.rawValue, assurance: settings.assurance,
-                audience: request.site?.rawValue)
-            let compact = dependencies.issuer.issue(claims)
-            token = compact
-            decision.token = IssuedToken(
-                tokenID: claims.tokenID, digest: tokenDigest(compact), issuedAt: now, expiresAt: claims.expiresAt,
-                audience: request.site, assurance: settings.assurance, subjectType: request.subjectType,
-                subjectReference: subjectReference, organizationName: outcome.organizationName)
+        let decided = AuditEvent.decided(decision)
+        guard outcome.rejection == nil, let subjectReference = outcome.subjectReference else {
+            try await dependencies.ledger.record(decision, audit: [decided])
+            return ApplicationResult(decision, token: nil)
         }
-        try await dependencies.ledger.record(decision)
-        return ApplicationResult(decision, token: token)
+
+        // As a CA should: what will be signed is durable in the log before the signature exists,
+        // and what was signed is durable before the token leaves the CA. A crash between the two
+        // leaves a planned entry without an issued one, which auditors can see; never a token
+        // without a record.
+        let issuer = dependencies.issuer
+        let claims = CertificationClaims(
+            issuer: settings.issuerURL, tokenID: CertificationClaims.newTokenID(), issuedAt: now, notBefore: now,
+            expiresAt: now + settings.tokenLifetime, subjectType: request.subjectType.rawValue, assurance: settings.assurance,
+            audience: request.site?.rawValue)
+        try await dependencies.ledger.record(decision, audit: [
+            decided, .tokenPlanned(claims, payloadDigest: tokenDigest(issuer.payload(claims)), keyID: issuer.keyID,
+                                   application: applicationID, subject: subjectReference),
+        ])
+        let compact = issuer.issue(claims)
+        let issued = IssuedToken(
+            tokenID: claims.tokenID, digest: tokenDigest(compact), issuedAt: now, expiresAt: claims.expiresAt,
+            audience: request.site, assurance: settings.assurance, subjectType: request.subjectType,
+            subjectReference: subjectReference, organizationName: outcome.organizationName)
+        try await dependencies.ledger.recordIssued(issued, for: applicationID, audit: [
+            .tokenIssued(issued, keyID: issuer.keyID, application: applicationID, time: dependencies.clock.now()),
+        ])
+        var approved = decision
+        approved.token = issued
+        return ApplicationResult(approved, token: compact)
     }
 
     /// The recorded decision, without the token (it was delivered once, with the decision).

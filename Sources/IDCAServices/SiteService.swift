@@ -16,7 +16,8 @@ public struct SiteService: Sendable {
     }
 
     /// A new site and its API key. The key is returned once; only its keyed hash is stored.
-    public func add(name: String, licence: String, maxAccounts: Int = Site.defaultMaxAccounts) async throws -> (site: Site, apiKey: String) {
+    public func add(name: String, licence: String, maxAccounts: Int = Site.defaultMaxAccounts,
+                    by actor: AuditActor) async throws -> (site: Site, apiKey: String) {
         let trimmedName = name.trimmingWhitespace()
         guard !trimmedName.isEmpty, trimmedName.count <= 128 else {
             throw IDCAError(.badRequest, code: "site_name_invalid", message: "A site needs a name of 1 to 128 characters.", field: "name")
@@ -32,8 +33,17 @@ public struct SiteService: Sendable {
         let site = Site(id: SiteID.generate(using: random), name: trimmedName, licence: licence, maxAccounts: maxAccounts,
                         isSuspended: false, createdAt: clock.now())
         let apiKey = "idca_sk_" + Base32.encode(random.bytes(32))
-        try await directory.add(site, apiKeyHash: identityHasher.apiKeyHash(apiKey))
+        try await directory.add(site, apiKeyHash: identityHasher.apiKeyHash(apiKey), audit: AuditEvent(
+            .siteAdded, time: site.createdAt, actor: actor, outcome: "added", object: site.id.rawValue,
+            details: [("max_accounts", String(maxAccounts)), ("licence", licence)]))
         return (site, apiKey)
+    }
+
+    /// Suspends or resumes a site; false when there is no such site.
+    public func setSuspended(_ id: SiteID, _ suspended: Bool, by actor: AuditActor) async throws -> Bool {
+        try await directory.setSuspended(id, suspended, audit: AuditEvent(
+            suspended ? .siteSuspended : .siteResumed, time: clock.now(), actor: actor,
+            outcome: suspended ? "suspended" : "resumed", object: id.rawValue))
     }
 
     /// The site holding this API key, or `nil`. Keys of the wrong shape are refused without a lookup.

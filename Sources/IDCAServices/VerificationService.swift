@@ -28,26 +28,51 @@ public struct VerificationService: Sendable {
 
     let verifier: TokenVerifier
     let ledger: any TokenLedger
+    let auditLog: any AuditLog
     let pseudonyms: PseudonymGenerator
     let clock: any IDCACore.Clock
 
-    public init(verifier: TokenVerifier, ledger: any TokenLedger, pseudonyms: PseudonymGenerator, clock: any IDCACore.Clock) {
+    public init(verifier: TokenVerifier, ledger: any TokenLedger, auditLog: any AuditLog, pseudonyms: PseudonymGenerator,
+                clock: any IDCACore.Clock) {
         self.verifier = verifier
         self.ledger = ledger
+        self.auditLog = auditLog
         self.pseudonyms = pseudonyms
         self.clock = clock
     }
 
-    /// Nothing is consumed until the token is fully verified; then one atomic update decides.
+    /// Nothing is consumed until the token is fully verified; then one atomic update decides. Every
+    /// call is audited, refusals included, before the site hears the answer.
     public func verify(_ token: String, for site: Site) async throws -> VerificationResult {
         let now = clock.now()
+        let digest = tokenDigest(token)
         let claims: CertificationClaims
         switch verifier.verify(token, now: now, siteID: site.id.rawValue) {
         case .success(let verified): claims = verified
-        case .failure(let rejection): return .inactive(reason: rejection.rawValue)
+        case .failure(let rejection):
+            // No claim of an unverified token can be trusted, so the entry names the token by digest.
+            try await auditLog.append([.verified(site: site.id, time: now, active: false, reason: rejection.rawValue,
+                                                 tokenID: "", details: [("token_sha256", digest)])])
+            return .inactive(reason: rejection.rawValue)
         }
+        let siteID = site.id
+        let tokenID = claims.tokenID
         let outcome = try await ledger.redeem(Redemption(
-            tokenID: claims.tokenID, digest: tokenDigest(token), site: site.id, maxAccounts: site.maxAccounts, redeemedAt: now))
+            tokenID: tokenID, digest: digest, site: siteID, maxAccounts: site.maxAccounts, redeemedAt: now)
+        ) { outcome in
+            switch outcome {
+            case .redeemed(let issued, let accounts):
+                .verified(site: siteID, time: now, subject: issued.subjectReference, active: true, tokenID: tokenID,
+                          details: [("accounts", String(accounts))])
+            case .alreadyUsed:
+                .verified(site: siteID, time: now, active: false, reason: LedgerReason.tokenAlreadyUsed.rawValue, tokenID: tokenID)
+            case .accountLimitReached:
+                .verified(site: siteID, time: now, active: false, reason: LedgerReason.accountLimitReached.rawValue, tokenID: tokenID)
+            case .unknownToken:
+                .verified(site: siteID, time: now, active: false, reason: "unknown_token", tokenID: tokenID,
+                          details: [("token_sha256", digest)])
+            }
+        }
         switch outcome {
         case .redeemed(let issued, let accounts):
             return .active(.init(

@@ -68,6 +68,13 @@ public struct TokenIssuer: Sendable {
     /// `claims.subjectType` must be one of `CertificationClaims.subjectTypes`: the verifier refuses
     /// anything else as malformed.
     public func issue(_ claims: CertificationClaims) -> String {
+        let signingInput = encodedHeader + "." + Base64URL.encode(Array(payload(claims).utf8))
+        return signingInput + "." + Base64URL.encode(signingKey.sign(Array(signingInput.utf8)))
+    }
+
+    /// The exact payload JSON `issue` signs for these claims: what the audit log records as
+    /// planned before the signature exists.
+    public func payload(_ claims: CertificationClaims) -> String {
         var payload = #"{"iss":"# + JSONWriter.quoted(claims.issuer)
         payload += #","jti":"# + JSONWriter.quoted(claims.tokenID)
         payload += #","iat":"# + String(claims.issuedAt)
@@ -78,9 +85,7 @@ public struct TokenIssuer: Sendable {
         if let audience = claims.audience {
             payload += #","aud":"# + JSONWriter.quoted(audience)
         }
-        payload += "}"
-        let signingInput = encodedHeader + "." + Base64URL.encode(Array(payload.utf8))
-        return signingInput + "." + Base64URL.encode(signingKey.sign(Array(signingInput.utf8)))
+        return payload + "}"
     }
 }
 

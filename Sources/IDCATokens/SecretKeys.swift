@@ -38,6 +38,15 @@ public struct SecretKey: Sendable, CustomStringConvertible, CustomDebugStringCon
         key.withUnsafeBytes { Base64Standard.encode($0) } + "\n"
     }
 
+    /// A public name for the key, for the audit log and for operators comparing key files: the first
+    /// 16 hex digits of SHA-256 over a fixed label and the key. It reveals nothing of the key.
+    public var fingerprint: String {
+        var hasher = SHA256()
+        hasher.update(data: Array("idca-key-fingerprint\u{0}".utf8))
+        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return String(hasher.finalize().withUnsafeBytes { Hex.encode($0) }.prefix(16))
+    }
+
     /// Redacted: keys must never reach a log.
     public var description: String { "SecretKey(redacted)" }
     /// Redacted: keys must never reach a log.
@@ -178,11 +187,33 @@ extension HMAC {
 }
 
 /// Lower-case hexadecimal.
-enum Hex {
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// The bytes of lower-case hex text; `nil` for anything else (odd length, upper case, other characters).
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
     /// Two lower-case hex digits per byte.
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { output in
             var index = 0
             for byte in bytes {

@@ -30,19 +30,19 @@ func benchmarkServices(seconds: Int, concurrency: Int) async throws {
         let number = try ResidentIDNumber(validating: claim.residentID, context: context)
         return ResidentRecord(residentIDHash: hasher.residentReference(number), nameHash: hasher.nameHash(try NameRules.normalizedPersonName(claim.name)),
                               status: .active, regionCode: number.region.code, sealedPhone: nil)
-    })
+    }, audit: { AuditEvent(.registryImported, time: 1_795_900_000, actor: .system, outcome: "imported", details: [("imported", String($0))]) })
     struct Now: IDCACore.Clock { func now() -> Int64 { 1_795_900_000 } }
     let signing = TokenSigningKey.generate()
     let sites = SQLiteSiteDirectory(database: database)
     let siteService = SiteService(directory: sites, identityHasher: hasher, clock: Now(), random: SystemRandomSource())
-    let (site, _) = try await siteService.add(name: "Bench", licence: "京ICP证000000号", maxAccounts: 1000)
+    let (site, _) = try await siteService.add(name: "Bench", licence: "京ICP证000000号", maxAccounts: 1000, by: .system)
     let certification = CertificationService(
         dependencies: .init(registry: registry, ledger: SQLiteDecisionLedger(database: database), sites: sites, identityHasher: hasher,
                             issuer: TokenIssuer(signingKey: signing), clock: Now(), random: SystemRandomSource()),
         settings: .init(issuerURL: "https://idca.bench"))
     let verification = VerificationService(
         verifier: TokenVerifier(keys: [signing.publicKey], issuer: "https://idca.bench"), ledger: SQLiteTokenLedger(database: database),
-        pseudonyms: PseudonymGenerator(key: SecretKey.generate()), clock: Now())
+        auditLog: SQLiteAuditLog(database: database), pseudonyms: PseudonymGenerator(key: SecretKey.generate()), clock: Now())
 
     let tokens = Mutex<[String]>([])
     let claimList = claims

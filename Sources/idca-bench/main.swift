@@ -4,6 +4,7 @@
 //   idca-bench corpus KIND LINES [SEED]   writes LINES generated candidates of KIND to stdout
 //   idca-bench services [SECONDS]          the certification services in-process, 64 concurrent callers
 //   idca-bench echo-server PORT           a bare Hummingbird JSON echo: the ceiling for server figures
+//   idca-bench statistics [APPS] [DAYS]   statistics exports over APPS decisions (default 10M over 365 days)
 //
 // Inputs are generated with a fixed seed and packed into one byte array before timing, so the timed
 // loop measures the rules and not the making of strings. Figures are the best of several rounds
@@ -166,11 +167,14 @@ case "rules":
     benchmarkRules(count: arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000)
 case "services":
     try await benchmarkServices(seconds: arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5, concurrency: 64)
+case "statistics":
+    try await benchmarkStatistics(applications: arguments.count > 1 ? Int(arguments[1]) ?? 10_000_000 : 10_000_000,
+                                  days: arguments.count > 2 ? Int(arguments[2]) ?? 365 : 365)
 case "echo-server" where arguments.count >= 2:
     try await runEchoServer(port: Int(arguments[1]) ?? 8081)
 case "corpus" where arguments.count >= 3:
     writeCorpus(kind: arguments[1], lines: Int(arguments[2]) ?? 0, seed: arguments.count > 3 ? UInt64(arguments[3]) ?? 1 : 1)
 default:
-    print("usage: idca-bench rules [INPUTS] | idca-bench corpus KIND LINES [SEED] | idca-bench services [SECONDS] | idca-bench echo-server PORT")
+    print("usage: idca-bench rules [INPUTS] | idca-bench corpus KIND LINES [SEED] | idca-bench services [SECONDS] | idca-bench echo-server PORT | idca-bench statistics [APPLICATIONS] [DAYS]")
     exit(2)
 }

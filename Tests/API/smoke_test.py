@@ -82,7 +82,7 @@ class Server:
                 status, headers, text = response.status, dict(response.headers), response.read().decode()
         except urllib.error.HTTPError as error:
             status, headers, text = error.code, dict(error.headers), error.read().decode()
-        route = re.sub(r"^/v1/applications/[^/]+$", "/v1/applications/{id}", path)
+        route = re.sub(r"^/v1/applications/[^/]+$", "/v1/applications/{id}", path.split("?")[0])
         errors = schema_errors(method, route, status, headers.get("Content-Type", ""), text)
         check(not errors, f"{method} {path} {status} matches the OpenAPI document: {errors[:3]} {text[:200]}")
         check("X-Request-ID" in headers or "x-request-id" in {k.lower() for k in headers}, f"{method} {path} has X-Request-ID")
@@ -159,6 +159,68 @@ def check_operator_safety(server, directory):
     check(not os.path.exists(os.path.join(directory, "var", "typo.sqlite")), "no empty database was created")
 
 
+def check_audit_and_statistics(server, directory, demo, auditor):
+    """The auditor's side of the live server: the log pages, the statistics in every format, and the
+    same numbers from `idca stats export` without the server."""
+    key = auditor["api_key"]
+    status, _, page = server.call("GET", "/v1/audit/entries?limit=5", api_key=key)
+    check(status == 200 and [e["sequence"] for e in page["entries"]] == [1, 2, 3, 4, 5], f"audit entries page: {str(page)[:200]}")
+    check(page["next_after"] == 5, "next_after points at the next page")
+    entries, after = [], 0
+    while after is not None:
+        status, _, page = server.call("GET", f"/v1/audit/entries?after={after}&limit=1000", api_key=key)
+        entries += page["entries"]
+        after = page["next_after"]
+    check(len(entries) == page["head"]["sequence"], "paging reaches the head")
+    check(all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:])), "every entry links to the one before")
+    types = {e["type"] for e in entries}
+    for kind in ["key.generated", "registry.imported", "site.added", "auditor.added", "application.decided", "token.planned",
+                 "token.issued", "token.verified"]:
+        check(kind in types, f"the log has {kind} entries")
+    status, _, body = server.call("GET", "/v1/audit/entries", api_key=demo["api_key"])
+    check(status == 401, "a site key cannot read the audit log")
+
+    decided = [e for e in entries if e["type"] == "application.decided"]
+    window = "from=2026-01-01&to=2027-12-31"
+    status, _, stats = server.call("GET", f"/v1/statistics/applications?{window}&group_by=subject_type,reason", api_key=key)
+    check(status == 200 and stats["totals"]["applications"] == len(decided),
+          f"statistics count every decision in the log: {stats['totals']} vs {len(decided)}")
+    rejected = sum(1 for e in decided if e["outcome"] == "rejected")
+    check(stats["totals"]["rejected"] == rejected, "statistics count every rejection in the log")
+    status, headers, csv_text = server.call("GET", f"/v1/statistics/applications?{window}&group_by=subject_type,reason&format=csv", api_key=key)
+    check(status == 200 and headers.get("Content-Type", "").startswith("text/csv") and csv_text.startswith("subject_type,reason,applications"),
+          "statistics as CSV")
+    exported = server.command("stats", "export", "--from", "2026-01-01", "--to", "2027-12-31", "--group-by", "subject_type,reason")
+    check(exported.returncode == 0 and exported.stdout.replace("\r\n", "\n") == csv_text.replace("\r\n", "\n"),
+          f"idca stats export gives the API's CSV: {exported.stderr}")
+    status, headers, html = server.call("GET", f"/v1/statistics/applications?{window}&format=html", api_key=key)
+    check(status == 200 and html.startswith("<!DOCTYPE html>") and "<script" not in html, "statistics as a self-contained HTML report")
+    status, _, body = server.call("GET", "/v1/statistics/applications?group_by=nation", api_key=key)
+    check(status == 400 and body["field"] == "group_by", "a bad group_by is refused by name")
+    status, _, body = server.call("GET", "/v1/audit/checkpoints/latest", api_key=key)
+    check(status in (200, 404), "latest checkpoint")
+    return entries
+
+
+def check_audit_after_stop(server, directory, auditor_checkpoint):
+    """After a clean stop the head is signed, the chain verifies, and a cut-back log is caught."""
+    verified = server.command("audit", "verify", "--json", "--checkpoint", auditor_checkpoint)
+    report = json.loads(verified.stdout or "{}")
+    check(verified.returncode == 0 and report.get("intact") is True, f"idca audit verify after the run: {verified.stdout} {verified.stderr}")
+    database = os.path.join(directory, "var", "idca.sqlite")
+    import sqlite3
+    with sqlite3.connect(database) as connection:
+        head = connection.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        signed = connection.execute("SELECT max(seq) FROM audit_checkpoints").fetchone()[0]
+    check(head == signed, f"the server signed its final head at shutdown ({signed} of {head})")
+    independent = subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "Audit", "verify_chain.py"), "--database", database,
+                                  "--public-key", os.path.join(directory, "audit.pub.pem"), "--checkpoint", auditor_checkpoint, "--json"],
+                                 capture_output=True, text=True, timeout=120)
+    other = json.loads(independent.stdout or "{}")
+    check(independent.returncode == 0 and other.get("head") == report.get("head"),
+          f"the independent Python verifier agrees: {independent.stdout} {independent.stderr}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--idca", required=True)
@@ -166,12 +228,21 @@ def main():
     with tempfile.TemporaryDirectory(prefix="idca-smoke-") as directory:
         server = Server(idca, directory)
         check(server.command("keys", "generate").returncode == 0, "keys generate")
-        seeded = server.command("demo", "seed", "--residents", "2000", "--organizations", "200", "--json")
+        seeded = server.command("demo", "seed", "--residents", "2000", "--organizations", "200", "--traffic", "500", "--json")
         check(seeded.returncode == 0, f"demo seed: {seeded.stderr}")
         demo = json.loads(seeded.stdout)
         site = json.loads(server.command("sites", "add", "--name", "Smoke", "--license", "京ICP备12345678号", "--json").stdout)
         check(site["site_id"].startswith("site_") and site["api_key"].startswith("idca_sk_"), "sites add --json")
         samples = os.path.join(directory, "var", "demo", "applications")
+        added = server.command("auditors", "add", "--name", "审计员 Smoke", "--json")
+        auditor = json.loads(added.stdout)
+        check(added.returncode == 0 and auditor["auditor_id"].startswith("aud_") and auditor["api_key"].startswith("idca_ak_"),
+              "auditors add --json")
+        subprocess.run(["openssl", "pkey", "-in", os.path.join(directory, "keys", "audit-signing.pem"), "-pubout",
+                        "-out", os.path.join(directory, "audit.pub.pem")], check=True, capture_output=True)
+        held = os.path.join(directory, "held-checkpoint.json")
+        signed = server.command("audit", "checkpoint", "--output", held)
+        check(signed.returncode == 0 and json.load(open(held))["sequence"] > 0, f"audit checkpoint --output: {signed.stderr}")
         check_imports(server, directory)
         check_operator_safety(server, directory)
         server.start()
@@ -224,11 +295,13 @@ def main():
             check(status == 404, "404 for an unknown application")
             status, _, metrics = server.call("GET", "/metrics")
             check(status == 200 and "idca_decisions_total" in metrics, "metrics")
+            check_audit_and_statistics(server, directory, demo, auditor)
         finally:
             code = server.stop()
         check(code == 0, f"SIGTERM drains and exits 0 (got {code})")
         log = open(os.path.join(directory, "serve.log")).read()
         check("stopped" in log, "the server logged a clean stop")
+        check_audit_after_stop(server, directory, held)
         people = [line.split(",")[:2] for line in open(os.path.join(directory, "var", "demo", "residents.csv")).read().splitlines()[1:]]
         leaked = [value for person in people for value in person if value in log]
         check(not leaked, f"no resident ID or name in the server log ({leaked[:2]})")

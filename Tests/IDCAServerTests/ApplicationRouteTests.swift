@@ -211,6 +211,6 @@ import IDCASQLite
 
 enum SQLiteSiteDirectoryAccess {
     static func suspend(_ ca: TestCA, _ id: SiteID, _ suspended: Bool = true) async throws -> Bool {
-        try await SQLiteSiteDirectory(database: ca.database).setSuspended(id, suspended)
+        try await ca.siteService.setSuspended(id, suspended, by: .operator("test"))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import IDCAAudit
 import IDCACore
 import IDCAHTTP
 import IDCARules
@@ -90,8 +91,10 @@ struct TestCA {
     let clock = ManualClock(TestCA.start)
     let identityHasher: IdentityHasher
     let signingKey = TokenSigningKey.generate()
+    let auditKey = AuditSigningKey.generate()
     let services: HTTPServices
     let siteService: SiteService
+    let auditorService: AuditorService
     let ledger: SQLiteDecisionLedger
     let logs = LogCapture()
     let metrics = HTTPMetrics()
@@ -110,11 +113,17 @@ struct TestCA {
             dependencies: .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
                                 issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random),
             settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
+        let auditLog = SQLiteAuditLog(database: database)
         let verification = VerificationService(
             verifier: TokenVerifier(keys: [signingKey.publicKey], issuer: TestCA.issuer),
-            ledger: SQLiteTokenLedger(database: database), pseudonyms: PseudonymGenerator(key: SecretKey.generate()), clock: clock)
+            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: PseudonymGenerator(key: SecretKey.generate()),
+            clock: clock)
+        auditorService = AuditorService(directory: SQLiteAuditorDirectory(database: database), identityHasher: identityHasher,
+                                        clock: clock, random: random)
         let database = database
         services = HTTPServices(certification: certification, verification: verification, sites: siteService,
+                                audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
+                                statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
                                 jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
         try seedRegistry(registry)
     }
@@ -127,11 +136,13 @@ struct TestCA {
                 nameHash: identityHasher.nameHash(try NameRules.normalizedPersonName(person.name)),
                 status: status, regionCode: number.region.code, sealedPhone: nil)
         }
+        let imported = { (count: Int) in AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"), outcome: "imported",
+                                                    details: [("imported", String(count))]) }
         _ = try registry.importResidents([
             try record(Fixture.zhangSan, .active), try record(Fixture.aili, .active), try record(Fixture.deceased, .deceased),
             try record(Fixture.cancelled, .cancelled), try record(Fixture.operatorPerson, .active),
-        ])
-        _ = try registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization])
+        ], audit: imported)
+        _ = try registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization], audit: imported)
     }
 
     var logger: Logger {
@@ -145,7 +156,12 @@ struct TestCA {
 
     /// Registers a site and returns it with its API key.
     func addSite(maxAccounts: Int = 3) async throws -> (site: Site, apiKey: String) {
-        try await siteService.add(name: "测试微博", licence: "京ICP证000000号", maxAccounts: maxAccounts)
+        try await siteService.add(name: "测试微博", licence: "京ICP证000000号", maxAccounts: maxAccounts, by: .operator("test"))
+    }
+
+    /// Registers an auditor and returns their API key.
+    func addAuditor() async throws -> String {
+        try await auditorService.add(name: "审计员 Auditor", by: .operator("test")).apiKey
     }
 
     func remove() {
