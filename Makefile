@@ -54,7 +54,8 @@ run: deps
 	exec $$bin serve --host $(HOST) --port $(PORT)
 
 # The server (import, applications, verify beside a bare echo ceiling, RSS), then in-process rule
-# throughput and `idca validate` throughput on a generated 10M-line file.
+# throughput, statistics exports over 10 million decisions, and `idca validate` throughput on a
+# generated 10M-line file.
 # Figures and how to read them: Docs/PERFORMANCE.md.
 bench: bench-deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca
@@ -64,6 +65,7 @@ bench: bench-deps
 	mkdir -p $(BENCH_DIR); \
 	echo "== machine: $$(nproc) cores, $$(uname -m), $$($(SWIFT) --version 2>&1 | head -1)"; \
 	$$bin/idca-bench rules 1000000 || exit 1; \
+	$$bin/idca-bench statistics 10000000 365 || exit 1; \
 	for kind in resident-id credit-code; do \
 		file=$(BENCH_DIR)/$$kind-$(BENCH_LINES).txt; \
 		[ -s $$file ] || $$bin/idca-bench corpus $$kind $(BENCH_LINES) > $$file; \

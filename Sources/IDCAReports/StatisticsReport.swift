@@ -57,9 +57,15 @@ public struct StatisticsReport: Sendable, Hashable {
         var totals = Counts(applications: 0, approved: 0, rejected: 0)
         var rows: [Row] = []
         rows.reserveCapacity(cells.count)
+        // Labels are made once per distinct value, not once per row: a full breakdown has tens of
+        // thousands of rows but a few hundred days and a few dozen provinces.
+        var provinceLabels: [Int: (code: String, name: String?)] = [:]
+        var periodLabels: [CivilDate: String] = [:]
         for cell in cells {
             var keys: [String?] = []
             var labels: [String?] = []
+            keys.reserveCapacity(query.groupBy.count)
+            labels.reserveCapacity(query.groupBy.count)
             for dimension in query.groupBy {
                 switch dimension {
                 case .subjectType:
@@ -69,11 +75,22 @@ public struct StatisticsReport: Sendable, Hashable {
                     keys.append(cell.reason)
                     labels.append(nil)
                 case .period:
-                    keys.append(cell.periodStart.map { query.period.label(startingAt: $0) })
+                    keys.append(cell.periodStart.map { start in
+                        if let known = periodLabels[start] { return known }
+                        let label = query.period.label(startingAt: start)
+                        periodLabels[start] = label
+                        return label
+                    })
                     labels.append(nil)
                 case .province:
-                    keys.append(cell.province.map { zeroPadded($0, width: 6) })
-                    labels.append(cell.province.flatMap { regions.region(code: $0)?.name })
+                    let province = cell.province.map { code in
+                        if let known = provinceLabels[code] { return known }
+                        let label = (code: zeroPadded(code, width: 6), name: regions.region(code: code)?.name)
+                        provinceLabels[code] = label
+                        return label
+                    }
+                    keys.append(province?.code)
+                    labels.append(province?.name)
                 case .site:
                     keys.append(cell.site)
                     labels.append(cell.site.flatMap { siteNames[$0] })
@@ -85,18 +102,11 @@ public struct StatisticsReport: Sendable, Hashable {
             totals.rejected += counts.rejected
             rows.append(Row(keys: keys, labels: labels, counts: counts.applications < minimumCount ? nil : counts, exactCounts: counts))
         }
-        // A stable order for people and for diffing exports: by the keys, missing values last.
-        rows.sort { lhs, rhs in
-            for (left, right) in zip(lhs.keys, rhs.keys) where left != right {
-                switch (left, right) {
-                case (nil, _): return false
-                case (_, nil): return true
-                case (let left?, let right?): return left < right
-                }
-            }
-            return false
-        }
-        self.rows = rows
+        // A stable order for people and for diffing exports: by the keys, missing values last. One
+        // precomputed string per row ("0" + value, or "1" for a missing one, columns joined by NUL)
+        // sorts the same way as comparing key by key, at one comparison per pair.
+        let sortKeys = rows.map { row in row.keys.map { $0.map { "0" + $0 } ?? "1" }.joined(separator: "\u{0}") }
+        self.rows = rows.indices.sorted { sortKeys[$0] < sortKeys[$1] }.map { rows[$0] }
         self.totals = totals
     }
 

@@ -164,44 +164,41 @@ public final class SQLiteDatabase: Sendable {
                     api_key_hash TEXT NOT NULL UNIQUE
                 );
 
-                -- The statistics counters (Docs/STATISTICS.md). The full breakdown by day and by
-                -- month, and three narrow ones by day, so that every report reads a small table:
-                -- one dimension from the narrow tables, several over whole months from the monthly one.
+                -- The statistics counters (Docs/STATISTICS.md). Keys are integers: the subject type
+                -- (1 individual, 2 organization), the province's division code (0 unknown), and
+                -- reason and site as ids in statistics_labels (0 for none), so that rows are small
+                -- and compare fast. The full breakdown by day and by month, and three narrow ones by
+                -- day, so that every report reads a small table.
+                CREATE TABLE statistics_labels (
+                    id    INTEGER PRIMARY KEY,
+                    kind  TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    UNIQUE (kind, value)
+                );
                 CREATE TABLE application_stats (
-                    day          INTEGER NOT NULL,
-                    month        INTEGER NOT NULL,
-                    subject_type TEXT NOT NULL,
-                    reason       TEXT NOT NULL,
-                    province     INTEGER NOT NULL,
-                    site         TEXT NOT NULL,
-                    applications INTEGER NOT NULL,
-                    approved     INTEGER NOT NULL,
-                    rejected     INTEGER NOT NULL,
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type INTEGER NOT NULL, reason INTEGER NOT NULL,
+                    province INTEGER NOT NULL, site INTEGER NOT NULL,
+                    applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
                     PRIMARY KEY (day, subject_type, reason, province, site)
                 ) WITHOUT ROWID;
                 CREATE TABLE application_stats_month (
-                    month        INTEGER NOT NULL,
-                    subject_type TEXT NOT NULL,
-                    reason       TEXT NOT NULL,
-                    province     INTEGER NOT NULL,
-                    site         TEXT NOT NULL,
-                    applications INTEGER NOT NULL,
-                    approved     INTEGER NOT NULL,
-                    rejected     INTEGER NOT NULL,
+                    month INTEGER NOT NULL, subject_type INTEGER NOT NULL, reason INTEGER NOT NULL, province INTEGER NOT NULL,
+                    site INTEGER NOT NULL,
+                    applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
                     PRIMARY KEY (month, subject_type, reason, province, site)
                 ) WITHOUT ROWID;
                 CREATE TABLE application_stats_reason (
-                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type TEXT NOT NULL, reason TEXT NOT NULL,
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type INTEGER NOT NULL, reason INTEGER NOT NULL,
                     applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
                     PRIMARY KEY (day, subject_type, reason)
                 ) WITHOUT ROWID;
                 CREATE TABLE application_stats_province (
-                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type TEXT NOT NULL, province INTEGER NOT NULL,
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type INTEGER NOT NULL, province INTEGER NOT NULL,
                     applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
                     PRIMARY KEY (day, subject_type, province)
                 ) WITHOUT ROWID;
                 CREATE TABLE application_stats_site (
-                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type TEXT NOT NULL, site TEXT NOT NULL,
+                    day INTEGER NOT NULL, month INTEGER NOT NULL, subject_type INTEGER NOT NULL, site INTEGER NOT NULL,
                     applications INTEGER NOT NULL, approved INTEGER NOT NULL, rejected INTEGER NOT NULL,
                     PRIMARY KEY (day, subject_type, site)
                 ) WITHOUT ROWID;

@@ -15,14 +15,31 @@ import IDCARules
 /// | `application_stats` | day and every key | two or more detail keys, by day or week |
 /// | `application_stats_month` | month and every key | two or more detail keys, by month or not by period: whole months |
 ///
-/// Ten million decisions over a year leave about a million rows in `application_stats`, and a
-/// SQLite scan costs about 250 ns a row: reading the narrow or monthly tables instead is what keeps
-/// exports within milliseconds (Docs/PERFORMANCE.md).
+/// Ten million decisions over a year leave about a million rows in `application_stats`, and SQLite
+/// reads a row in about 250 ns: choosing the table is what keeps exports within milliseconds
+/// (Docs/PERFORMANCE.md). Keys are stored as integers and summed here rather than by SQL's GROUP
+/// BY, which sorts; both measured several times slower with text keys.
 public struct SQLiteStatistics: StatisticsReader {
     let database: SQLiteDatabase
 
     public init(database: SQLiteDatabase) {
         self.database = database
+    }
+
+    /// Subject types as stored.
+    static func code(_ type: SubjectType) -> Int64 { type == .individual ? 1 : 2 }
+    static func subjectType(_ code: Int64) -> SubjectType? { code == 1 ? .individual : code == 2 ? .organization : nil }
+
+    /// The id of a reason code or site id in `statistics_labels`, created on first use inside the
+    /// caller's transaction (so a rolled-back decision takes a new label with it).
+    static func label(_ kind: String, _ value: String, in db: Database) throws -> Int64 {
+        if value.isEmpty { return 0 }
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM statistics_labels WHERE kind = ? AND value = ?"),
+                                       arguments: [kind, value]) {
+            return id
+        }
+        try db.cachedStatement(sql: "INSERT INTO statistics_labels (kind, value) VALUES (?, ?)").execute(arguments: [kind, value])
+        return db.lastInsertedRowID
     }
 
     /// Counts `decision` inside the caller's transaction: the counters can never disagree with the
@@ -33,22 +50,23 @@ public struct SQLiteStatistics: StatisticsReader {
         let month = date.year * 100 + date.month
         let approved = decision.isApproved ? 1 : 0
         let rejected = 1 - approved
-        let type = key.subjectType.rawValue
+        let type = code(key.subjectType)
+        let reason = try label("reason", key.reason, in: db)
+        let site = try label("site", key.site, in: db)
         let increment = "applications = applications + 1, approved = approved + excluded.approved, rejected = rejected + excluded.rejected"
         try db.cachedStatement(sql: """
             INSERT INTO application_stats (day, month, subject_type, reason, province, site, applications, approved, rejected)
             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
             ON CONFLICT (day, subject_type, reason, province, site) DO UPDATE SET \(increment)
-            """).execute(arguments: [key.day, month, type, key.reason, key.province, key.site, approved, rejected])
+            """).execute(arguments: [key.day, month, type, reason, key.province, site, approved, rejected])
         try db.cachedStatement(sql: """
             INSERT INTO application_stats_month (month, subject_type, reason, province, site, applications, approved, rejected)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?)
             ON CONFLICT (month, subject_type, reason, province, site) DO UPDATE SET \(increment)
-            """).execute(arguments: [month, type, key.reason, key.province, key.site, approved, rejected])
-        for (table, column, value) in [("reason", "reason", key.reason as DatabaseValueConvertible),
-                                       ("province", "province", key.province), ("site", "site", key.site)] {
+            """).execute(arguments: [month, type, reason, key.province, site, approved, rejected])
+        for (column, value) in [("reason", reason), ("province", Int64(key.province)), ("site", site)] {
             try db.cachedStatement(sql: """
-                INSERT INTO application_stats_\(table) (day, month, subject_type, \(column), applications, approved, rejected)
+                INSERT INTO application_stats_\(column) (day, month, subject_type, \(column), applications, approved, rejected)
                 VALUES (?, ?, ?, ?, 1, ?, ?)
                 ON CONFLICT (day, subject_type, \(column)) DO UPDATE SET \(increment)
                 """).execute(arguments: [key.day, month, type, value, approved, rejected])
@@ -56,31 +74,49 @@ public struct SQLiteStatistics: StatisticsReader {
     }
 
     public func applicationCounts(_ query: StatisticsQuery) async throws -> [StatisticsCell] {
-        let plan = SQLiteStatistics.plan(for: query)
-        return try await database.read { db in
-            let statement = try db.cachedStatement(sql: plan.sql)
-            var cells: [StatisticsCell] = []
-            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(plan.arguments))
-            let columns = query.groupBy
+        try await database.read { db in
+            // The first and last days with any decision (an index lookup each): a range that starts
+            // before the first or ends after the last can read its edge months whole.
+            let bounds = try Row.fetchOne(db.cachedStatement(sql: "SELECT min(day), max(day) FROM application_stats_reason"))
+            let plan = SQLiteStatistics.plan(for: query, dataDays: (bounds?[0] as Int64?).flatMap { first in
+                (bounds?[1] as Int64?).map { (first, $0) }
+            })
+            var labels: [Int64: String] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, value FROM statistics_labels")) {
+                labels[row[0]] = row[1]
+            }
+            // Sum by key here: a hash table beats SQLite's sorter for GROUP BY on these sizes.
+            var sums: [GroupKey: (applications: Int, approved: Int, rejected: Int)] = [:]
+            let width = query.groupBy.count
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: plan.sql), arguments: StatementArguments(plan.arguments))
             while let row = try rows.next() {
-                var cell = StatisticsCell(applications: row[columns.count], approved: row[columns.count + 1], rejected: row[columns.count + 2])
-                for (index, dimension) in columns.enumerated() {
+                var key = GroupKey()
+                for index in 0..<width { key[index] = row[index] }
+                let applications: Int = row[width]
+                let approved: Int = row[width + 1]
+                let rejected: Int = row[width + 2]
+                sums[key, default: (0, 0, 0)].applications += applications
+                sums[key, default: (0, 0, 0)].approved += approved
+                sums[key, default: (0, 0, 0)].rejected += rejected
+            }
+            var cells: [StatisticsCell] = []
+            cells.reserveCapacity(sums.count)
+            for (key, counts) in sums where counts.applications > 0 {
+                var cell = StatisticsCell(applications: counts.applications, approved: counts.approved, rejected: counts.rejected)
+                for (index, dimension) in query.groupBy.enumerated() {
+                    let value = key[index]
                     switch dimension {
-                    case .subjectType: cell.subjectType = SubjectType(rawValue: row[index])
-                    case .reason: cell.reason = (row[index] as String).isEmpty ? nil : row[index]
-                    case .province: cell.province = (row[index] as Int) == 0 ? nil : row[index]
-                    case .site: cell.site = (row[index] as String).isEmpty ? nil : row[index]
+                    case .subjectType: cell.subjectType = SQLiteStatistics.subjectType(value)
+                    case .reason: cell.reason = value == 0 ? nil : labels[value] ?? "unknown"
+                    case .province: cell.province = value == 0 ? nil : Int(value)
+                    case .site: cell.site = value == 0 ? nil : labels[value] ?? "unknown"
                     case .period:
-                        if query.period == .month {
-                            let month: Int = row[index]
-                            cell.periodStart = CivilDate(year: month / 100, month: month % 100, day: 1)
-                        } else {
-                            cell.periodStart = CivilDate(daysSinceUnixEpoch: row[index])
-                        }
+                        cell.periodStart = query.period == .month
+                            ? CivilDate(year: Int(value / 100), month: Int(value % 100), day: 1)
+                            : CivilDate(daysSinceUnixEpoch: value)
                     }
                 }
-                // Without GROUP BY, an empty range still yields one row of zeros.
-                if cell.applications > 0 { cells.append(cell) }
+                cells.append(cell)
             }
             return cells
         }
@@ -94,7 +130,8 @@ public struct SQLiteStatistics: StatisticsReader {
         var tables: [String]
     }
 
-    static func plan(for query: StatisticsQuery) -> Plan {
+    /// `dataDays`: the first and last day that have counters, if any.
+    static func plan(for query: StatisticsQuery, dataDays: (first: Int64, last: Int64)?) -> Plan {
         let from = query.from.daysSinceUnixEpoch
         let to = query.to.daysSinceUnixEpoch
         let details = query.groupBy.filter { $0 == .reason || $0 == .province || $0 == .site }
@@ -115,40 +152,50 @@ public struct SQLiteStatistics: StatisticsReader {
                 }
             }
         }
-        let sums = ["coalesce(sum(applications), 0)", "coalesce(sum(approved), 0)", "coalesce(sum(rejected), 0)"]
+        let columns = query.groupBy.map(expression) + ["applications", "approved", "rejected"]
+        let select = "SELECT " + columns.joined(separator: ", ") + " FROM "
 
         if details.count <= 1 {
             // One detail key or none: the narrow table of that key (any of them has the totals).
             let table = "application_stats_" + (details.first == .province ? "province" : details.first == .site ? "site" : "reason")
-            let keys = query.groupBy.map { expression($0) }
-            var sql = "SELECT " + (keys + sums).joined(separator: ", ") + " FROM \(table) WHERE day BETWEEN ? AND ?"
-            if !keys.isEmpty { sql += " GROUP BY " + keys.joined(separator: ", ") }
-            return Plan(sql: sql, arguments: [from, to], tables: [table])
+            return Plan(sql: select + table + " WHERE day BETWEEN ? AND ?", arguments: [from, to], tables: [table])
         }
-
-        let keys = query.groupBy.enumerated().map { "k\($0.offset)" }
-        let outer = { (inner: String) -> String in
-            var sql = "SELECT " + (keys + sums).joined(separator: ", ") + " FROM (" + inner + ")"
-            if !keys.isEmpty { sql += " GROUP BY " + keys.joined(separator: ", ") }
-            return sql
-        }
-        func select(_ table: String) -> String {
-            let columns = query.groupBy.enumerated().map { expression($0.element) + " AS k\($0.offset)" }
-            return "SELECT " + (columns + ["applications", "approved", "rejected"]).joined(separator: ", ") + " FROM \(table)"
-        }
-
         // Whole months inside the range come from the monthly table, the days around them from the
         // daily one; by day or by week, every day from the daily one.
-        let cover = MonthCover(from: query.from, to: query.to)
+        let cover = MonthCover(from: query.from, to: query.to, dataDays: dataDays)
         guard !byDayOrWeek, let months = cover.months else {
-            return Plan(sql: outer(select("application_stats") + " WHERE day BETWEEN ? AND ?"), arguments: [from, to],
-                        tables: ["application_stats"])
+            return Plan(sql: select + "application_stats WHERE day BETWEEN ? AND ?", arguments: [from, to], tables: ["application_stats"])
         }
-        let inner = select("application_stats_month") + " WHERE month BETWEEN ? AND ?"
-            + " UNION ALL " + select("application_stats") + " WHERE day BETWEEN ? AND ? OR day BETWEEN ? AND ?"
-        return Plan(sql: outer(inner),
+        return Plan(sql: select + "application_stats_month WHERE month BETWEEN ? AND ? UNION ALL "
+                        + select + "application_stats WHERE day BETWEEN ? AND ? OR day BETWEEN ? AND ?",
                     arguments: [months.first, months.last, cover.before.lower, cover.before.upper, cover.after.lower, cover.after.upper],
                     tables: ["application_stats_month", "application_stats"])
+    }
+}
+
+/// The integer keys of one group, in `groupBy` order (at most the five dimensions).
+struct GroupKey: Hashable {
+    private var first: Int64 = 0, second: Int64 = 0, third: Int64 = 0, fourth: Int64 = 0, fifth: Int64 = 0
+
+    subscript(index: Int) -> Int64 {
+        get {
+            switch index {
+            case 0: first
+            case 1: second
+            case 2: third
+            case 3: fourth
+            default: fifth
+            }
+        }
+        set {
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            case 2: third = newValue
+            case 3: fourth = newValue
+            default: fifth = newValue
+            }
+        }
     }
 }
 
@@ -162,9 +209,15 @@ struct MonthCover {
     /// Day numbers after the last whole month, likewise.
     var after: (lower: Int64, upper: Int64)
 
-    init(from: CivilDate, to: CivilDate) {
-        let firstStart = from.day == 1 ? from : Self.firstDay(after: from)
-        let lastEnd = to.next.day == 1 ? to : CivilDate(year: to.year, month: to.month, day: 1)!.previous
+    /// `dataDays` are the first and last days with any counters: a month whose days outside the
+    /// range hold nothing can be read whole (a report "up to today" reads this month from the
+    /// monthly table, not 29 days of daily rows).
+    init(from: CivilDate, to: CivilDate, dataDays: (first: Int64, last: Int64)? = nil) {
+        let monthOfFrom = CivilDate(year: from.year, month: from.month, day: 1)!
+        let startsClean = from.day == 1 || (dataDays.map { $0.first >= from.daysSinceUnixEpoch } ?? false)
+        let firstStart = startsClean ? monthOfFrom : Self.firstDay(after: from)
+        let endsClean = to.next.day == 1 || (dataDays.map { $0.last <= to.daysSinceUnixEpoch } ?? false)
+        let lastEnd = endsClean ? Self.firstDay(after: to).previous : CivilDate(year: to.year, month: to.month, day: 1)!.previous
         let empty: (lower: Int64, upper: Int64) = (1, 0)
         guard firstStart <= lastEnd else {
             months = nil
@@ -173,8 +226,8 @@ struct MonthCover {
             return
         }
         months = (Int64(firstStart.year * 100 + firstStart.month), Int64(lastEnd.year * 100 + lastEnd.month))
-        before = firstStart == from ? empty : (from.daysSinceUnixEpoch, firstStart.previous.daysSinceUnixEpoch)
-        after = lastEnd == to ? empty : (lastEnd.next.daysSinceUnixEpoch, to.daysSinceUnixEpoch)
+        before = firstStart <= from ? empty : (from.daysSinceUnixEpoch, firstStart.previous.daysSinceUnixEpoch)
+        after = lastEnd >= to ? empty : (lastEnd.next.daysSinceUnixEpoch, to.daysSinceUnixEpoch)
     }
 
     private static func firstDay(after date: CivilDate) -> CivilDate {

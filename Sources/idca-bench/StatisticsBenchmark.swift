@@ -62,6 +62,14 @@ func benchmarkStatistics(applications: Int, days: Int) async throws {
     }
     let tables = grains
     try await database.pool.write { db in
+        // Label ids as `SQLiteStatistics.label` would assign them.
+        var labels: [String: Int64] = [:]
+        for (kind, values) in [("reason", individualReasons + organizationReasons), ("site", sites)] {
+            for value in values where labels[kind + ":" + value] == nil {
+                try db.execute(sql: "INSERT INTO statistics_labels (kind, value) VALUES (?, ?)", arguments: [kind, value])
+                labels[kind + ":" + value] = db.lastInsertedRowID
+            }
+        }
         for (table, cells) in tables {
             let columns: [String] = switch table {
             case "application_stats": ["day", "month", "subject_type", "reason", "province", "site"]
@@ -85,10 +93,10 @@ func benchmarkStatistics(applications: Int, days: Int) async throws {
                             let date = CivilDate(daysSinceUnixEpoch: grain.period)
                             arguments.append(date.year * 100 + date.month)
                         }
-                    case "subject_type": arguments.append(grain.type == 1 ? "organization" : "individual")
-                    case "reason": arguments.append(grain.reason == 0 ? "" : reasons[grain.reason - 1])
+                    case "subject_type": arguments.append(grain.type == 1 ? 2 : 1)
+                    case "reason": arguments.append(grain.reason == 0 ? 0 : labels["reason:" + reasons[grain.reason - 1]]!)
                     case "province": arguments.append(max(0, grain.province))
-                    default: arguments.append(grain.site < 0 ? "" : sites[grain.site])
+                    default: arguments.append(grain.site < 0 ? 0 : labels["site:" + sites[grain.site]]!)
                     }
                 }
                 try statement.execute(arguments: StatementArguments(arguments + [value.applications, value.approved,
