@@ -96,7 +96,12 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
             from: query["from"].map(String.init), to: query["to"].map(String.init), groupBy: query["group_by"].map(String.init),
             period: query["period"].map(String.init), format: query["format"].map(String.init),
             minimumCount: query["min_count"].map(String.init)))
-        let excel = query["excel"].map { $0 == "true" || $0 == "1" } ?? false
+        let excel: Bool
+        switch query["excel"].map(String.init) {
+        case nil, "false", "0": excel = false
+        case "true", "1": excel = true
+        default: throw IDCAError(.badRequest, code: "invalid_parameter", message: "excel must be true or false.", field: "excel")
+        }
         let body = try await services.statistics.export(parsed, excel: excel)
         var headers: HTTPFields = [.contentType: parsed.format.contentType, .cacheControl: "no-store"]
         if parsed.format == .csv {

@@ -117,7 +117,7 @@ struct StatisticsRouteTests {
         ("from=2026-13-01", "from"), ("to=yesterday", "to"), ("from=2026-12-01&to=2026-11-01", "from"),
         ("group_by=country", "group_by"), ("group_by=reason,reason", "group_by"), ("group_by=reason,", "group_by"),
         ("period=year", "period"), ("format=xml", "format"), ("min_count=-1", "min_count"), ("min_count=many", "min_count"),
-        ("from=2000-01-01&to=2026-11-29", "from"),
+        ("from=2000-01-01&to=2026-11-29", "from"), ("excel=yes", "excel"),
     ])
     func badParametersAreRefusedByName(query: String, field: String) async throws {
         let ca = try TestCA()
