@@ -50,7 +50,10 @@ struct AuditCommand: AsyncParsableCommand {
                 printToStandardError("idca: the audit log is BROKEN at entry \(broken.sequence): \(broken.problem).")
                 print("Entries before it verified: \(report.entries). Checkpoints with valid signatures: \(report.checkpoints).")
             } else {
-                print("The audit log is intact: \(report.entries) entries, \(report.checkpoints) signed checkpoints verified.")
+                print("The audit log is intact: \(report.entries) entries, \(report.checkpoints) signed checkpoint\(report.checkpoints == 1 ? "" : "s") verified.")
+                if report.checkpoints == 0 && report.entries > 0 {
+                    print("No checkpoint covers it: a log rewritten by someone with the database would look the same. Keep checkpoints (idca audit checkpoint --output).")
+                }
                 print("Head: \(report.head.sequence) \(report.head.hash)")
             }
             if !report.isIntact { throw ExitCode.failure }
@@ -117,6 +120,9 @@ func checkpointJSON(_ checkpoint: AuditCheckpoint) throws -> Data {
 }
 
 func readCheckpoint(_ path: String) throws -> AuditCheckpoint {
+    guard FileManager.default.isReadableFile(atPath: path) else {
+        throw CommandFailure("cannot read the checkpoint file \(path): no such file, or not readable.")
+    }
     do {
         return try JSONDecoder().decode(AuditCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     } catch {
@@ -124,10 +130,15 @@ func readCheckpoint(_ path: String) throws -> AuditCheckpoint {
     }
 }
 
-/// The database for commands that read only: refuses a path with no database rather than create one.
+/// The database for commands that only read it (audit verify, stats export): opened read-only, so
+/// that checking a copy of the evidence neither migrates nor writes it.
 func openExisting(_ storage: StorageOptions) throws -> SQLiteDatabase {
     guard FileManager.default.fileExists(atPath: storage.databasePath) else {
         throw CommandFailure("there is no database at \(storage.databasePath) (check --database or IDCA_DATABASE).")
     }
-    return try Wiring.openDatabase(storage)
+    do {
+        return try SQLiteDatabase(readingOnly: storage.databasePath)
+    } catch {
+        throw CommandFailure("cannot open the database \(storage.databasePath) for reading: \(error)")
+    }
 }

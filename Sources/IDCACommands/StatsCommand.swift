@@ -22,7 +22,7 @@ struct StatsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Last day, YYYY-MM-DD (default: today).", valueName: "date")) var to: String?
         @Option(help: ArgumentHelp("Comma list of subject_type, reason, period, province, site.", valueName: "keys")) var groupBy: String?
         @Option(help: ArgumentHelp("day, week (ISO, Monday first) or month (default day).", valueName: "period")) var period: String?
-        @Option(help: ArgumentHelp("csv, json or html (default csv).", valueName: "format")) var format: String = "csv"
+        @Option(help: ArgumentHelp("csv, json or html.", valueName: "format")) var format: String = "csv"
         @Option(help: ArgumentHelp("Suppress groups with fewer applications than this (default 0: none).", valueName: "k")) var minCount: String?
         @Flag(help: "CSV only: start with a byte order mark so that Excel shows Chinese correctly.") var excel = false
         @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "file")) var output: String?
@@ -49,7 +49,11 @@ struct StatsCommand: AsyncParsableCommand {
                                             clock: SystemTime())
             let bytes = try await service.export(parsed, excel: excel)
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else { throw CommandFailure("cannot write \(output)") }
+                do {
+                    try Data(bytes).write(to: URL(fileURLWithPath: output))
+                } catch {
+                    throw CommandFailure("cannot write \(output): \((error as NSError).localizedFailureReason ?? "\(error)")")
+                }
             } else {
                 FileHandle.standardOutput.write(Data(bytes))
                 if parsed.format == .json { print() }

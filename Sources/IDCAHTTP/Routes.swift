@@ -78,7 +78,10 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         let limit = try integerParameter(request, "limit", default: 100, range: 1...Int64(AuditService.maximumPage))
         let entries = try await services.audit.entries(after: after, limit: Int(limit))
         let head = try await services.audit.head()
-        return try jsonResponse(AuditPageResource(entries: entries, head: head, limit: Int(limit)), status: .ok)
+        var response = try jsonResponse(AuditPageResource(entries: entries, head: head, limit: Int(limit)), status: .ok)
+        // Confidential to auditors: no shared cache may keep it.
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     router.get("/v1/audit/checkpoints/latest") { request, _ -> Response in
@@ -86,7 +89,9 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         guard let checkpoint = try await services.audit.latestCheckpoint() else {
             throw IDCAError(.notFound, code: "no_checkpoint", message: "No checkpoint has been signed yet.")
         }
-        return try jsonResponse(checkpoint, status: .ok)
+        var response = try jsonResponse(checkpoint, status: .ok)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     router.get("/v1/statistics/applications") { request, _ -> Response in

@@ -35,6 +35,33 @@ public final class SQLiteDatabase: Sendable {
         batcher = WriteBatcher(pool: pool)
     }
 
+    /// Opens an existing database for reading only: no file is created, no migration runs, and
+    /// nothing is written, so an auditor can check a copy without changing it (a read-only file
+    /// works too). Throws `SQLiteDatabase.OutOfDate` when the schema lacks `requiredMigration`.
+    public init(readingOnly path: String, requiredMigration: String = "0002_audit_statistics") throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        batcher = WriteBatcher(pool: pool)
+        let applied = try pool.read { db in
+            try db.tableExists("grdb_migrations")
+                && (try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM grdb_migrations WHERE identifier = ?", arguments: [requiredMigration]) ?? false)
+        }
+        guard applied else {
+            try? pool.close()
+            throw OutOfDate(migration: requiredMigration)
+        }
+    }
+
+    /// A database opened read-only whose schema is older than what the reader needs.
+    public struct OutOfDate: Error, CustomStringConvertible {
+        public let migration: String
+        public var description: String {
+            "the database's schema predates \(migration); any idca command that writes (idca serve, for one) upgrades it"
+        }
+    }
+
     /// A read whose database failures reach callers as `IDCAError.storage` (503), not as a bare 500.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.read(body) } catch let error as DatabaseError { throw IDCAError.storage(error) }
@@ -42,6 +69,11 @@ public final class SQLiteDatabase: Sendable {
 
     /// A batched, synced write, with failures mapped like `read`.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await write { db, _ in try body(db) }
+    }
+
+    /// A batched write that can leave decisions to be counted at the end of its batch.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database, WriteBatcher.Batch) throws -> T) async throws -> T {
         do { return try await batcher.write(body) } catch let error as DatabaseError { throw IDCAError.storage(error) }
     }
 

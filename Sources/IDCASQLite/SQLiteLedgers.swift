@@ -10,7 +10,7 @@ public struct SQLiteDecisionLedger: DecisionLedger {
     }
 
     public func record(_ decision: DecisionRecord, audit: [AuditEvent]) async throws {
-        try await database.write { db in
+        try await database.write { db, batch in
             try db.cachedStatement(sql: """
                 INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
                                           region_code, subject_ref, decided_at)
@@ -21,7 +21,8 @@ public struct SQLiteDecisionLedger: DecisionLedger {
                     decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
                     decision.decidedAt,
                 ])
-            try SQLiteStatistics.count(decision, in: db)
+            // Counted at the end of the batch's transaction: committed with this row or not at all.
+            batch.count(decision)
             try SQLiteAuditLog.append(audit, in: db)
         }
     }

@@ -42,34 +42,73 @@ public struct SQLiteStatistics: StatisticsReader {
         return db.lastInsertedRowID
     }
 
-    /// Counts `decision` inside the caller's transaction: the counters can never disagree with the
-    /// decisions they summarize.
-    public static func count(_ decision: DecisionRecord, in db: Database) throws {
-        let key = StatisticsKey(decision)
-        let date = CivilDate(daysSinceUnixEpoch: key.day)
-        let month = date.year * 100 + date.month
-        let approved = decision.isApproved ? 1 : 0
-        let rejected = 1 - approved
-        let type = code(key.subjectType)
-        let reason = try label("reason", key.reason, in: db)
-        let site = try label("site", key.site, in: db)
-        let increment = "applications = applications + 1, approved = approved + excluded.approved, rejected = rejected + excluded.rejected"
-        try db.cachedStatement(sql: """
-            INSERT INTO application_stats (day, month, subject_type, reason, province, site, applications, approved, rejected)
-            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
-            ON CONFLICT (day, subject_type, reason, province, site) DO UPDATE SET \(increment)
-            """).execute(arguments: [key.day, month, type, reason, key.province, site, approved, rejected])
-        try db.cachedStatement(sql: """
-            INSERT INTO application_stats_month (month, subject_type, reason, province, site, applications, approved, rejected)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-            ON CONFLICT (month, subject_type, reason, province, site) DO UPDATE SET \(increment)
-            """).execute(arguments: [month, type, reason, key.province, site, approved, rejected])
-        for (column, value) in [("reason", reason), ("province", Int64(key.province)), ("site", site)] {
+    /// Counts `decisions` inside the caller's transaction, so that the counters can never disagree
+    /// with the decisions they summarize. Increments that fall on the same counter row are added up
+    /// first, and each row is written once (a group-commit batch is mostly one day's few rows).
+    public static func count(_ decisions: [DecisionRecord], in db: Database) throws {
+        guard !decisions.isEmpty else { return }
+        struct Row: Hashable {
+            var table: Int
+            var period: Int64, month: Int64, type: Int64, reason: Int64, province: Int64, site: Int64
+        }
+        var labels: [String: Int64] = [:]
+        func cachedLabel(_ kind: String, _ value: String) throws -> Int64 {
+            if let known = labels[kind + ":" + value] { return known }
+            let id = try label(kind, value, in: db)
+            labels[kind + ":" + value] = id
+            return id
+        }
+        var increments: [Row: (applications: Int64, approved: Int64, rejected: Int64)] = [:]
+        for decision in decisions {
+            let key = StatisticsKey(decision)
+            let date = CivilDate(daysSinceUnixEpoch: key.day)
+            let month = Int64(date.year * 100 + date.month)
+            let type = code(key.subjectType)
+            let reason = try cachedLabel("reason", key.reason)
+            let site = try cachedLabel("site", key.site)
+            let province = Int64(key.province)
+            let approved: Int64 = decision.isApproved ? 1 : 0
+            for row in [
+                Row(table: 0, period: key.day, month: month, type: type, reason: reason, province: province, site: site),
+                Row(table: 1, period: month, month: month, type: type, reason: reason, province: province, site: site),
+                Row(table: 2, period: key.day, month: month, type: type, reason: reason, province: 0, site: 0),
+                Row(table: 3, period: key.day, month: month, type: type, reason: 0, province: province, site: 0),
+                Row(table: 4, period: key.day, month: month, type: type, reason: 0, province: 0, site: site),
+            ] {
+                increments[row, default: (0, 0, 0)].applications += 1
+                increments[row, default: (0, 0, 0)].approved += approved
+                increments[row, default: (0, 0, 0)].rejected += 1 - approved
+            }
+        }
+        let increment = """
+            applications = applications + excluded.applications, approved = approved + excluded.approved, \
+            rejected = rejected + excluded.rejected
+            """
+        let statements = try [
+            db.cachedStatement(sql: """
+                INSERT INTO application_stats (day, month, subject_type, reason, province, site, applications, approved, rejected)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, subject_type, reason, province, site) DO UPDATE SET \(increment)
+                """),
+            db.cachedStatement(sql: """
+                INSERT INTO application_stats_month (month, subject_type, reason, province, site, applications, approved, rejected)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (month, subject_type, reason, province, site) DO UPDATE SET \(increment)
+                """),
+        ] + ["reason", "province", "site"].map { column in
             try db.cachedStatement(sql: """
                 INSERT INTO application_stats_\(column) (day, month, subject_type, \(column), applications, approved, rejected)
-                VALUES (?, ?, ?, ?, 1, ?, ?)
-                ON CONFLICT (day, subject_type, \(column)) DO UPDATE SET \(increment)
-                """).execute(arguments: [key.day, month, type, value, approved, rejected])
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, subject_type, \(column)) DO UPDATE SET \(increment)
+                """)
+        }
+        for (row, counts) in increments {
+            let totals: [DatabaseValueConvertible] = [counts.applications, counts.approved, counts.rejected]
+            let keys: [DatabaseValueConvertible] = switch row.table {
+            case 0: [row.period, row.month, row.type, row.reason, row.province, row.site]
+            case 1: [row.period, row.type, row.reason, row.province, row.site]
+            case 2: [row.period, row.month, row.type, row.reason]
+            case 3: [row.period, row.month, row.type, row.province]
+            default: [row.period, row.month, row.type, row.site]
+            }
+            try statements[row.table].execute(arguments: StatementArguments(keys + totals))
         }
     }
 

@@ -1,4 +1,5 @@
 import GRDB
+import IDCACore
 import Synchronization
 
 /// Group commit: concurrent writers queue their work, and one transaction carries a whole batch
@@ -9,8 +10,21 @@ import Synchronization
 /// while that batch's transaction runs goes into the next one. Each job runs inside its own
 /// savepoint, so a job that throws rolls back alone and the rest of its batch still commits. No
 /// caller hears of success before the batch's commit (and sync) has returned.
+///
+/// Jobs can also leave decisions to be counted in the statistics (`Batch.count`): the counts of the
+/// jobs that succeeded are added up and each counter row is written once, at the end of the same
+/// transaction. Most decisions of a batch fall on the same few counter rows, so this writes a
+/// fraction of the rows that counting each decision on its own would.
 final class WriteBatcher: Sendable {
-    typealias Job = @Sendable (Database) throws -> Void
+    /// What a job can leave for the end of its batch's transaction.
+    final class Batch {
+        fileprivate(set) var decisions: [DecisionRecord] = []
+
+        /// Counts `decision` in the statistics, if and only if the job succeeds.
+        func count(_ decision: DecisionRecord) { decisions.append(decision) }
+    }
+
+    typealias Job = @Sendable (Database, Batch) throws -> Void
 
     private struct Pending {
         var jobs: [(job: Job, done: CheckedContinuation<Void, any Error>)] = []
@@ -27,11 +41,11 @@ final class WriteBatcher: Sendable {
     }
 
     /// Runs `work` in a batched transaction and returns its result once the batch is durable.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database, Batch) throws -> T) async throws -> T {
         let result = Mutex<T?>(nil)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let job: Job = { db in
-                let value = try work(db)
+            let job: Job = { db, batch in
+                let value = try work(db, batch)
                 result.withLock { $0 = value }
             }
             let startsDraining = pending.withLock { state -> Bool in
@@ -62,17 +76,22 @@ final class WriteBatcher: Sendable {
                 outcomes = try await pool.write { db in
                     var outcomes: [(any Error)?] = []
                     outcomes.reserveCapacity(jobs.count)
+                    var decisions: [DecisionRecord] = []
                     for job in jobs {
+                        let batch = Batch()
                         do {
                             try db.inSavepoint {
-                                try job(db)
+                                try job(db, batch)
                                 return .commit
                             }
+                            decisions += batch.decisions
                             outcomes.append(nil)
                         } catch {
                             outcomes.append(error)
                         }
                     }
+                    // If this fails, the whole transaction fails and every job hears of it.
+                    try SQLiteStatistics.count(decisions, in: db)
                     return outcomes
                 }
             } catch {

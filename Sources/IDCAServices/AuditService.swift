@@ -77,7 +77,8 @@ public struct AuditorService: Sendable {
     public func add(name: String, by actor: AuditActor) async throws -> (auditor: Auditor, apiKey: String) {
         let trimmed = name.trimmingWhitespace()
         guard !trimmed.isEmpty, trimmed.count <= 128, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw IDCAError(.badRequest, code: "auditor_name_invalid", message: "An auditor needs a name of 1 to 128 characters.", field: "name")
+            throw IDCAError(.badRequest, code: "auditor_name_invalid",
+                            message: "An auditor needs a name of 1 to 128 characters, without control characters (tabs, line breaks).", field: "name")
         }
         let auditor = Auditor(id: AuditorID.generate(using: random), name: trimmed, createdAt: clock.now())
         let apiKey = Self.keyPrefix + Base32.encode(random.bytes(32))

@@ -223,4 +223,33 @@ struct AuditCommandTests {
         #expect(forced.status == 0)
         #expect(try ca.idca(["audit", "verify"]).status == 1, "the old checkpoints no longer verify, as the refusal warned")
     }
+
+    @Test func verifyAndExportReadACopyWithoutChangingIt() throws {
+        let ca = try DemoCA(traffic: 50)
+        defer { ca.remove() }
+        let copy = ca.directory + "/evidence.sqlite"
+        try ca.tamper(".backup '\(copy)'")
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: copy)
+        let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+        let verified = try Idca.run(["audit", "verify", "--database", copy, "--keys", ca.directory + "/keys"])
+        #expect(verified.status == 0, "\(verified)")
+        let exported = try Idca.run(["stats", "export", "--database", copy, "--keys", ca.directory + "/no-keys-needed", "--from", "2025-01-01"])
+        #expect(exported.status == 0, "\(exported)")
+        #expect(exported.output.hasPrefix("applications,approved,rejected,rejection_rate"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before, "checking the evidence must not change it")
+        let wal = FileManager.default.contents(atPath: copy + "-wal") ?? Data()
+        #expect(wal.isEmpty, "nothing was written beside it either")
+
+        // A database from before the audit log is named as such, and left as it was.
+        let old = ca.directory + "/old.sqlite"
+        try ca.tamper(".backup '\(old)'")
+        let oldDatabase = Process()
+        oldDatabase.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        oldDatabase.arguments = [old, "DELETE FROM grdb_migrations WHERE identifier = '0002_audit_statistics'"]
+        try oldDatabase.run()
+        oldDatabase.waitUntilExit()
+        let refused = try Idca.run(["audit", "verify", "--database", old, "--keys", ca.directory + "/keys"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("predates 0002_audit_statistics"), "\(refused)")
+    }
 }
