@@ -22,6 +22,18 @@ public struct AuditChainVerifier: Sendable {
         /// A checkpoint's signature does not verify under the audit key.
         case badCheckpointSignature
 
+        /// A machine-readable name, as `--json` and Tests/Audit/verify_chain.py write it.
+        public var code: String {
+            switch self {
+            case .sequenceGap: "sequence_gap"
+            case .unlinked: "unlinked"
+            case .hashMismatch: "hash_mismatch"
+            case .contradictsCheckpoint: "contradicts_checkpoint"
+            case .truncated: "truncated"
+            case .badCheckpointSignature: "bad_checkpoint_signature"
+            }
+        }
+
         public var description: String {
             switch self {
             case .sequenceGap(let found): "the entry found here has sequence \(found): entries were removed, inserted or reordered"

@@ -43,7 +43,7 @@ struct AuditCommand: AsyncParsableCommand {
                     "head": ["sequence": report.head.sequence, "hash": report.head.hash],
                 ]
                 if let broken = report.firstBreak {
-                    object["first_break"] = ["sequence": broken.sequence, "message": broken.problem.description]
+                    object["first_break"] = ["sequence": broken.sequence, "problem": broken.problem.code, "message": broken.problem.description]
                 }
                 printJSON(object)
             } else if let broken = report.firstBreak {
@@ -92,6 +92,7 @@ struct AuditCommand: AsyncParsableCommand {
             let wiring = try Wiring(storage: storage, requireExistingDatabase: true)
             let audit = wiring.auditService
             var signed = try await audit.checkpoint(with: wiring.keys.audit)
+            let isNew = signed != nil
             if signed == nil { signed = try await audit.latestCheckpoint() }
             guard let checkpoint = signed else {
                 throw CommandFailure("the audit log is empty: there is nothing to sign yet.")
@@ -105,7 +106,8 @@ struct AuditCommand: AsyncParsableCommand {
             if json {
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("Checkpoint of entry \(checkpoint.sequence) at \(RFC3339.string(fromUnixSeconds: checkpoint.time)):")
+                print("Checkpoint of entry \(checkpoint.sequence) at \(RFC3339.string(fromUnixSeconds: checkpoint.time))"
+                      + (isNew ? ":" : " (nothing new since, so this is the newest one, signed earlier):"))
                 print(String(decoding: data, as: UTF8.self))
             }
         }

@@ -23,9 +23,10 @@ struct StatsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Comma list of subject_type, reason, period, province, site.", valueName: "keys")) var groupBy: String?
         @Option(help: ArgumentHelp("day, week (ISO, Monday first) or month (default day).", valueName: "period")) var period: String?
         @Option(help: ArgumentHelp("csv, json or html.", valueName: "format")) var format: String = "csv"
-        @Option(help: ArgumentHelp("Suppress groups with fewer applications than this (default 0: none).", valueName: "k")) var minCount: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Suppress groups with fewer applications than this (default 0: none).", valueName: "k"))
+        var minCount: String?
         @Flag(help: "CSV only: start with a byte order mark so that Excel shows Chinese correctly.") var excel = false
-        @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "file")) var output: String?
+        @Option(help: ArgumentHelp("Write here instead of standard output (- is standard output).", valueName: "file")) var output: String?
 
         func validate() throws {
             _ = try parsedOptions()
@@ -37,7 +38,12 @@ struct StatsCommand: AsyncParsableCommand {
                 return try StatisticsService.parse(
                     .init(from: from, to: to, groupBy: groupBy, period: period, format: format, minimumCount: minCount), now: SystemTime().now())
             } catch let error as IDCAError {
-                throw ValidationError("--" + (error.field ?? "").replacingOccurrences(of: "_", with: "-") + ": " + error.message)
+                // The API's parameter names become the flags they are here (group_by → --group-by).
+                var message = error.message
+                if let field = error.field, message.hasPrefix(field + " ") {
+                    message = "--" + field.replacingOccurrences(of: "_", with: "-") + message.dropFirst(field.count)
+                }
+                throw ValidationError(message)
             }
         }
 
@@ -48,7 +54,7 @@ struct StatsCommand: AsyncParsableCommand {
             let service = StatisticsService(reader: SQLiteStatistics(database: database), sites: SQLiteSiteDirectory(database: database),
                                             clock: SystemTime())
             let bytes = try await service.export(parsed, excel: excel)
-            if let output {
+            if let output, output != "-" {
                 do {
                     try Data(bytes).write(to: URL(fileURLWithPath: output))
                 } catch {

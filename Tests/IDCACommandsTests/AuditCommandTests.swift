@@ -72,6 +72,7 @@ struct AuditCommandTests {
         let report = Self.json(try ca.idca(["audit", "verify", "--json"]))
         #expect(report["intact"] as? Bool == false)
         #expect((report["first_break"] as? [String: Any])?["sequence"] as? Int == 20)
+        #expect((report["first_break"] as? [String: Any])?["problem"] as? String == "hash_mismatch")
         #expect(sequence > 20)
     }
 
