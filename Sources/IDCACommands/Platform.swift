@@ -62,3 +62,9 @@ func indexOfLineFeed(_ bytes: UnsafeMutablePointer<UInt8>, from start: Int, to e
     guard start < end, let found = memchr(bytes + start, 0x0A, end - start) else { return nil }
     return bytes.distance(to: found.assumingMemoryBound(to: UInt8.self))
 }
+
+/// The name of the account the process runs as (`getpwuid(geteuid())`), when the system has one.
+func processAccountName() -> String? {
+    guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+    return String(cString: name)
+}

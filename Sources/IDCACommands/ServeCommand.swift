@@ -87,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)
         logger.info("starting", metadata: [
             "database": "\(storage.databasePath)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
+            "audit_key_id": "\(wiring.keys.audit.keyID)",
         ])
         let application = buildApplication(
             services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,

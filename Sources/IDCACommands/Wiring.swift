@@ -78,10 +78,11 @@ struct Wiring {
 
 /// The person at the command line, as the audit log names them: `operator:<login name>`.
 /// The login name is what the operating system says, so it is as good as the machine's accounts.
-/// Anything but letters, digits and `._-@` becomes `_`, so that a strange environment cannot make the
-/// name read as something else; with no login name at all it is `operator:unknown`.
+/// The person behind `sudo` if any, else the login name the environment gives, else the account the
+/// process runs as. Anything but letters, digits and `._-@` becomes `_`, so that a strange
+/// environment cannot make the name read as something else.
 var commandLineOperator: AuditActor {
-    let name = Environment.value("SUDO_USER") ?? Environment.value("USER") ?? Environment.value("LOGNAME") ?? "unknown"
+    let name = Environment.value("SUDO_USER") ?? Environment.value("USER") ?? Environment.value("LOGNAME") ?? processAccountName() ?? "unknown"
     let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
     return .operator(String(name.prefix(64).map { allowed.contains($0) ? $0 : "_" }))
 }
