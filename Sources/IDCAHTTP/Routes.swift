@@ -137,10 +137,7 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
 
 /// The site behind `Authorization: Bearer <API key>`: 401 without valid credentials, 403 when suspended.
 func authenticateSite(_ request: Request, services: HTTPServices) async throws -> Site {
-    // RFC 9110: the scheme name is case-insensitive.
-    guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-          let site = try await services.sites.authenticate(apiKey: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
-    else {
+    guard let key = bearerCredentials(request), let site = try await services.sites.authenticate(apiKey: key) else {
         throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid site API key is required: Authorization: Bearer <key>.")
     }
     guard !site.isSuspended else {
@@ -152,12 +149,16 @@ func authenticateSite(_ request: Request, services: HTTPServices) async throws -
 /// The auditor behind `Authorization: Bearer <auditor API key>`: 401 without valid credentials.
 /// A site's key is not an auditor's: sites never read the log or the statistics.
 func authenticateAuditor(_ request: Request, services: HTTPServices) async throws -> Auditor {
-    guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-          let auditor = try await services.auditors.authenticate(apiKey: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
-    else {
+    guard let key = bearerCredentials(request), let auditor = try await services.auditors.authenticate(apiKey: key) else {
         throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid auditor API key is required: Authorization: Bearer <key>.")
     }
     return auditor
+}
+
+/// The credentials of `Authorization: Bearer <credentials>`; the scheme name is case-insensitive (RFC 9110).
+func bearerCredentials(_ request: Request) -> String? {
+    guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+    return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
 }
 
 /// A whole-number query parameter within `range`, or a 400 naming it.
