@@ -183,7 +183,7 @@ struct AuditPageResource: Encodable {
         case nextAfter = "next_after"
     }
 
-    init(entries: [AuditEntry], head: AuditHead, limit: Int) {
+    init(entries: [AuditEntry], head: AuditHead) {
         self.entries = entries.map {
             Entry(sequence: $0.sequence, time: $0.time, type: $0.type, actor: $0.actor, subject: $0.subject, outcome: $0.outcome,
                   reason: $0.reason, object: $0.object, detail: $0.detail, prevHash: $0.prevHash, hash: $0.hash)

@@ -78,7 +78,7 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         let limit = try integerParameter(request, "limit", default: 100, range: 1...Int64(AuditService.maximumPage))
         let entries = try await services.audit.entries(after: after, limit: Int(limit))
         let head = try await services.audit.head()
-        var response = try jsonResponse(AuditPageResource(entries: entries, head: head, limit: Int(limit)), status: .ok)
+        var response = try jsonResponse(AuditPageResource(entries: entries, head: head), status: .ok)
         // Confidential to auditors: no shared cache may keep it.
         response.headers[.cacheControl] = "no-store"
         return response

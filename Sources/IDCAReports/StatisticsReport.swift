@@ -85,7 +85,7 @@ public struct StatisticsReport: Sendable, Hashable {
                 case .province:
                     let province = cell.province.map { code in
                         if let known = provinceLabels[code] { return known }
-                        let label = (code: zeroPadded(code, width: 6), name: regions.region(code: code)?.name)
+                        let label = (code: zeroPaddedDigits(code, width: 6), name: regions.region(code: code)?.name)
                         provinceLabels[code] = label
                         return label
                     }
@@ -112,9 +112,4 @@ public struct StatisticsReport: Sendable, Hashable {
 
     /// The column names of the group keys, in order.
     public var keyColumns: [String] { query.groupBy.map(\.rawValue) }
-}
-
-func zeroPadded(_ value: Int, width: Int) -> String {
-    let digits = String(value)
-    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

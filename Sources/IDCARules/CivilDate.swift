@@ -122,7 +122,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 }
 
 /// `value` in decimal, left-padded with zeros to `width` digits (negative values are not expected).
-func zeroPaddedDigits(_ value: Int, width: Int) -> String {
+public func zeroPaddedDigits(_ value: Int, width: Int) -> String {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
         var remaining = value
         var count = 0

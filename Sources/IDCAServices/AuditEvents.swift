@@ -9,7 +9,7 @@ extension AuditEvent {
     /// so that auditors can recount the statistics from the log.
     static func decided(_ decision: DecisionRecord) -> AuditEvent {
         var details: [(String, String)] = [("subject_type", decision.subjectType.rawValue)]
-        if let region = decision.regionCode { details.append(("region", zeroPaddedRegion(region))) }
+        if let region = decision.regionCode { details.append(("region", zeroPaddedDigits(region, width: 6))) }
         if let site = decision.site { details.append(("site", site.rawValue)) }
         if let rejection = decision.rejection {
             if rejection.reason != rejection.internalReason { details.append(("public_reason", rejection.reason)) }
@@ -47,9 +47,4 @@ extension AuditEvent {
         AuditEvent(.tokenVerified, time: time, actor: .site(site), subject: subject, outcome: active ? "active" : "inactive",
                    reason: reason, object: tokenID, details: details)
     }
-}
-
-func zeroPaddedRegion(_ code: Int) -> String {
-    let digits = String(code)
-    return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
 }
