@@ -17,6 +17,7 @@ all: build
 deps:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { apt-get update && apt-get install -y python3; }
 	@dpkg -s libsqlite3-dev >/dev/null 2>&1 || { apt-get update && apt-get install -y libsqlite3-dev; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update && apt-get install -y postgresql; }
 	@command -v sqlite3 >/dev/null 2>&1 || { apt-get update && apt-get install -y sqlite3; }
 	@command -v jq >/dev/null 2>&1 || { apt-get update && apt-get install -y jq; }
 	@command -v openssl >/dev/null 2>&1 || { apt-get update && apt-get install -y openssl; }
@@ -29,13 +30,16 @@ bench-deps: deps
 build:
 	$(SWIFT) build
 
-# Swift unit, route and CLI tests; the live-server smoke test against the OpenAPI document; the
-# independent Python audit-chain checker against `idca audit verify` on intact and tampered logs;
-# the independent Python oracle's self-test; and the differential test of `idca validate` against
-# that oracle on a large mixed corpus.
+# Swift unit, route and CLI tests, with the storage contract run against SQLite and against a
+# throwaway PostgreSQL cluster (Tests/Postgres/with_cluster.sh starts it and always removes it);
+# two `idca serve` instances on one PostgreSQL database under concurrent load and kill -9; the
+# live-server smoke test against the OpenAPI document; the independent Python audit-chain checker
+# against `idca audit verify` on intact and tampered logs; the independent Python oracle's
+# self-test; and the differential test of `idca validate` against that oracle on a large corpus.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	IDCA_REQUIRE_POSTGRES=1 Tests/Postgres/with_cluster.sh $(SWIFT) test --skip-build
+	Tests/Postgres/with_cluster.sh $(PYTHON) Tests/Postgres/multi_instance_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
 	$(PYTHON) Tests/API/smoke_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
 	IDCA_BIN="$$($(SWIFT) build --show-bin-path)/idca" $(PYTHON) Tests/Audit/test_verify_chain.py
 	cd Tests/Reference && $(PYTHON) -m unittest -q

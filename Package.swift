@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure identity rules: no I/O, no Foundation. The GB/T 2260 table is compiled in by the
@@ -34,8 +35,8 @@ let package = Package(
         .target(
             name: "IDCACommands",
             dependencies: [
-                "IDCARules", "IDCACore", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCASQLite", "IDCAServices", "IDCAHTTP",
-                "IDCARegistry", "IDCASynthetic",
+                "IDCARules", "IDCACore", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCASQLite", "IDCAPostgres", "IDCAServices",
+                "IDCAHTTP", "IDCARegistry", "IDCASynthetic",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +71,17 @@ let package = Package(
         .target(
             name: "IDCASQLite",
             dependencies: ["IDCACore", "IDCAAudit", "IDCARules", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The PostgreSQL backend of the same ports (postgres-nio), for several idca instances on one
+        // database: the audit chain is serialized by a locked head row, single use by one conditional
+        // update, and registry imports stream through COPY.
+        .target(
+            name: "IDCAPostgres",
+            dependencies: [
+                "IDCACore", "IDCAAudit", "IDCARules",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Reading registry extracts (RFC 4180 CSV) into records, with every refused row reported.
         .target(
@@ -130,9 +142,10 @@ let package = Package(
         .testTarget(
             name: "IDCAServerTests",
             dependencies: [
-                "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCACore", "IDCARules", "IDCASynthetic",
+                "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCAPostgres", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCACore", "IDCARules", "IDCASynthetic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

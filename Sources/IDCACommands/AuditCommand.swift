@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import IDCAAudit
 import IDCACore
-import IDCASQLite
 import IDCAServices
 import IDCATokens
 
@@ -34,9 +33,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let key = try loadVerificationKey()
             let held = try checkpointFiles.map(readCheckpoint)
-            let database = try openExisting(storage)
-            let report = try await AuditService(log: SQLiteAuditLog(database: database), clock: SystemTime()).verify(key: key, extra: held)
-            try database.pool.close()
+            let database = try await Storage.open(storage.databasePath, access: .readOnly)
+            let report = try await AuditService(log: database.auditLog, clock: SystemTime()).verify(key: key, extra: held)
+            await database.close()
             if json {
                 var object: [String: Any] = [
                     "intact": report.isIntact, "entries": report.entries, "checkpoints": report.checkpoints,
@@ -89,7 +88,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            let wiring = try Wiring(storage: storage, requireExistingDatabase: true)
+            let wiring = try await Wiring.open(storage: storage, requireExistingDatabase: true)
             let audit = wiring.auditService
             var signed = try await audit.checkpoint(with: wiring.keys.audit)
             let isNew = signed != nil
@@ -129,18 +128,5 @@ func readCheckpoint(_ path: String) throws -> AuditCheckpoint {
         return try JSONDecoder().decode(AuditCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     } catch {
         throw CommandFailure("cannot read the checkpoint file \(path): it must be the JSON of a checkpoint ({\"sequence\", \"hash\", \"time\", \"key_id\", \"signature\"}).")
-    }
-}
-
-/// The database for commands that only read it (audit verify, stats export): opened read-only, so
-/// that checking a copy of the evidence neither migrates nor writes it.
-func openExisting(_ storage: StorageOptions) throws -> SQLiteDatabase {
-    guard FileManager.default.fileExists(atPath: storage.databasePath) else {
-        throw CommandFailure("there is no database at \(storage.databasePath) (check --database or IDCA_DATABASE).")
-    }
-    do {
-        return try SQLiteDatabase(readingOnly: storage.databasePath)
-    } catch {
-        throw CommandFailure("cannot open the database \(storage.databasePath) for reading: \(error)")
     }
 }

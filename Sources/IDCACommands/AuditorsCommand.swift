@@ -15,7 +15,7 @@ struct AuditorsCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object: {\"auditor_id\": …, \"api_key\": …}.") var json = false
 
         func run() async throws {
-            let wiring = try Wiring(storage: storage)
+            let wiring = try await Wiring.open(storage: storage)
             let (auditor, apiKey) = try await wiring.auditorService.add(name: name, by: commandLineOperator)
             if json {
                 printJSON(["auditor_id": auditor.id.rawValue, "api_key": apiKey])
@@ -33,7 +33,7 @@ struct AuditorsCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            let auditors = try await Wiring(storage: storage, requireExistingDatabase: true).auditorService.auditors()
+            let auditors = try await Wiring.open(storage: storage, requireExistingDatabase: true).auditorService.auditors()
             if json {
                 printJSON(["auditors": auditors.map { auditor in
                     var object: [String: Any] = ["auditor_id": auditor.id.rawValue, "name": auditor.name,
@@ -59,7 +59,7 @@ struct AuditorsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let auditorID = AuditorID(rawValue: id),
-                  try await Wiring(storage: storage, requireExistingDatabase: true).auditorService.revoke(auditorID, by: commandLineOperator)
+                  try await Wiring.open(storage: storage, requireExistingDatabase: true).auditorService.revoke(auditorID, by: commandLineOperator)
             else {
                 throw CommandFailure("no active auditor has the id '\(id)'.")
             }

@@ -30,7 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let wiring = try Wiring(storage: storage)
+            let wiring = try await Wiring.open(storage: storage)
             try FileManager.default.createDirectory(atPath: output + "/applications", withIntermediateDirectories: true)
             let today = CivilDate(shanghaiDayOf: wiring.clock.now())
             let data = DemoData(residents: residents, organizations: organizations, seed: seed, today: today)
@@ -40,8 +40,8 @@ struct DemoCommand: AsyncParsableCommand {
                 try data.residentsCSV().write(toFile: output + "/residents.csv", atomically: true, encoding: .utf8)
                 try data.organizationsCSV().write(toFile: output + "/organizations.csv", atomically: true, encoding: .utf8)
                 let importer = RegistryImporter(wiring: wiring, showsProgress: !json && standardErrorIsTerminal())
-                _ = try importer.run(.residents, path: output + "/residents.csv")
-                _ = try importer.run(.organizations, path: output + "/organizations.csv")
+                _ = try await importer.run(.residents, path: output + "/residents.csv")
+                _ = try await importer.run(.organizations, path: output + "/organizations.csv")
                 seeded = true
             }
 
@@ -116,7 +116,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let wiring = try Wiring(storage: storage, requireExistingDatabase: true)
+            let wiring = try await Wiring.open(storage: storage, requireExistingDatabase: true)
             let siteFile = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + "/site.json"))) as? [String: String]
             var site: Site?
             if let id = siteFile?["site_id"].flatMap(SiteID.init(rawValue:)) { site = try await wiring.sites.site(id: id) }

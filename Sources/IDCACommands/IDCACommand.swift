@@ -42,7 +42,8 @@ public struct IDCACommand: AsyncParsableCommand {
                 return 1
             }
             if let failure = error as? IDCAError {
-                printToStandardError("idca: \(failure.message) (\(failure.code))")
+                // The operator may see the internal detail an HTTP client never does (it names no person).
+                printToStandardError("idca: \(failure.message) (\(failure.code)\(failure.detail.map { ": \($0)" } ?? ""))")
                 if wantsJSON { printJSON(["error": failure.code, "message": failure.message]) }
                 return 1
             }

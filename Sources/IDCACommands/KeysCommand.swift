@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import IDCACore
-import IDCASQLite
+import IDCAPostgres
 import IDCATokens
 
 /// `idca keys …`: key management.
@@ -23,15 +23,16 @@ struct KeysCommand: AsyncParsableCommand {
             let directory = KeyDirectory(path: storage.keysDirectory)
             let missingDataKeys = directory.missingDataKeys()
             let missingAuditKey = !directory.hasAuditKey
-            if !missingDataKeys.isEmpty || missingAuditKey, !forceNewKeys, FileManager.default.fileExists(atPath: storage.databasePath) {
-                let database = try SQLiteDatabase(path: storage.databasePath)
-                let residents = try await SQLiteRegistry(database: database).residentCount()
-                let sites = try await SQLiteSiteDirectory(database: database).sites().count
-                let checkpoints = try await SQLiteAuditLog(database: database).checkpoints().count
-                try database.pool.close()
+            if !missingDataKeys.isEmpty || missingAuditKey, !forceNewKeys,
+               PostgresBackend.isURL(storage.databasePath) || FileManager.default.fileExists(atPath: storage.databasePath) {
+                let database = try await Storage.open(storage.databasePath, access: .create)
+                let residents = try await database.registry.residentCount()
+                let sites = try await database.sites.sites().count
+                let checkpoints = try await database.auditLog.checkpoints().count
+                await database.close()
                 if !missingDataKeys.isEmpty, residents > 0 || sites > 0 {
                     throw CommandFailure("""
-                        \(storage.databasePath) already holds \(residents) residents and \(sites) sites, but \(missingDataKeys.joined(separator: ", ")) \
+                        \(database.location) already holds \(residents) residents and \(sites) sites, but \(missingDataKeys.joined(separator: ", ")) \
                         is missing from \(storage.keysDirectory)/. New keys would make that data unusable: restore the original key files \
                         (or check --keys / IDCA_KEYS), or pass --force-new-keys to accept the loss.
                         """)
@@ -40,7 +41,7 @@ struct KeysCommand: AsyncParsableCommand {
                     // The stored checkpoints were signed by the missing key: a new one would make every
                     // one of them fail `idca audit verify`, which is exactly what a rewrite looks like.
                     throw CommandFailure("""
-                        \(storage.databasePath) holds \(checkpoints) audit checkpoints, but \(KeyDirectory.auditKeyFile) is missing from \
+                        \(database.location) holds \(checkpoints) audit checkpoints, but \(KeyDirectory.auditKeyFile) is missing from \
                         \(storage.keysDirectory)/. A new audit key could not vouch for them: restore the original file, or pass \
                         --force-new-keys to accept that the old checkpoints no longer verify.
                         """)
@@ -50,13 +51,13 @@ struct KeysCommand: AsyncParsableCommand {
             let keys = try directory.load()
             if !created.isEmpty {
                 // Key generation is an act of this CA: recorded in its log, by public key id only.
-                let database = try Wiring.openDatabase(storage)
+                let database = try await Storage.open(storage.databasePath, access: .create)
                 let now = SystemTime().now()
-                try await SQLiteAuditLog(database: database).append(created.map { key in
+                try await database.auditLog.append(created.map { key in
                     AuditEvent(.keyGenerated, time: now, actor: commandLineOperator, outcome: "generated", object: key.keyID,
                                details: [("file", key.file)])
                 })
-                try database.pool.close()
+                await database.close()
             }
             let names = created.map(\.file)
             if json {

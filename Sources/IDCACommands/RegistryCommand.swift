@@ -26,9 +26,9 @@ struct RegistryCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            let wiring = try Wiring(storage: storage)
+            let wiring = try await Wiring.open(storage: storage)
             let started = ContinuousClock.now
-            let report = try RegistryImporter(wiring: wiring, showsProgress: !json && standardErrorIsTerminal()).run(kind, path: file)
+            let report = try await RegistryImporter(wiring: wiring, showsProgress: !json && standardErrorIsTerminal()).run(kind, path: file)
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             printReport(report, kind: kind, file: file, seconds: seconds, json: json)
             if !report.rejected.isEmpty && !json { throw ExitCode(1) }

@@ -23,7 +23,7 @@ struct RegistryImporter {
     /// Reads, checks and imports the file in one transaction; writes `<file>.rejects.csv` beside it
     /// when rows were refused. Throws — and leaves the registry untouched — if the file cannot be
     /// read or its header is wrong.
-    func run(_ kind: Kind, path: String) throws -> ImportReport {
+    func run(_ kind: Kind, path: String) async throws -> ImportReport {
         let reader: CSVReader
         do { reader = try CSVReader(path: path) } catch { throw CommandFailure("cannot read \(path): \(error)") }
         let context = ValidationContext(today: CivilDate(shanghaiDayOf: wiring.clock.now()))
@@ -49,14 +49,14 @@ struct RegistryImporter {
                                           regionCode: number.region.code, sealedPhone: sealed, sealedIdentity: identity)
                 }
                 let rows = try parser.rows(from: reader, onProgress: progress)
-                let imported = try wiring.registry.importResidents({ write in
+                let imported = try await wiring.registry.importResidents({ write in
                     for record in rows { try write(record) }
                     if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
                 }, audit: { imported in importEvent(kind, imported: imported, rejected: rows.report.rejected.count) })
                 report = ImportReport(imported: imported, rejected: rows.report.rejected)
             case .organizations:
                 let rows = try OrganizationRowParser(context: context).rows(from: reader, onProgress: progress)
-                let imported = try wiring.registry.importOrganizations({ write in
+                let imported = try await wiring.registry.importOrganizations({ write in
                     for record in rows { try write(record) }
                     if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
                 }, audit: { imported in importEvent(kind, imported: imported, rejected: rows.report.rejected.count) })

@@ -71,8 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "idca")
-        let wiring = try Wiring(storage: storage)
-        let database = wiring.database
+        let wiring = try await Wiring.open(storage: storage)
+        let storage = wiring.storage
         let services = HTTPServices(
             certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
             verification: wiring.verificationService(issuerURL: settings.issuer),
@@ -80,13 +80,13 @@ struct ServeCommand: AsyncParsableCommand {
             audit: wiring.auditService,
             auditors: wiring.auditorService,
             statistics: wiring.statisticsService,
-            jwks: JWKS.document([wiring.keys.signing.publicKey]),
-            isHealthy: { await database.isHealthy() })
+            jwks: JWKS.document(wiring.tokenKeys),
+            isHealthy: storage.isHealthy)
         let checkpointer = AuditCheckpointer(
             audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)
         logger.info("starting", metadata: [
-            "database": "\(storage.databasePath)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
+            "database": "\(storage.location)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
             "audit_key_id": "\(wiring.keys.audit.keyID)",
         ])
         let application = buildApplication(
@@ -97,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await application.runService()
         } catch {
-            try? database.pool.close()
+            await storage.close()
             let reason = "\(error)".contains("Address already in use") ? "the address is already in use" : "\(error)"
             throw CommandFailure("cannot serve on \(settings.host):\(settings.port): \(reason). Choose another --port (or IDCA_PORT, or make run PORT=…).")
         }
@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let checkpoint = try await wiring.auditService.checkpoint(with: wiring.keys.audit) {
             logger.info("audit checkpoint", metadata: ["sequence": "\(checkpoint.sequence)", "hash": "\(checkpoint.hash)"])
         }
-        try database.pool.close()
+        await storage.close()
         logger.info("stopped")
     }
 }

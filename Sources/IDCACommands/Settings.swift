@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IDCACore
+import IDCAPostgres
 
 /// Reads a setting from the process environment: every flag has an `IDCA_…` twin, and a flag
 /// given on the command line wins over the environment.
@@ -12,7 +13,7 @@ enum Environment {
 
 /// Where data and keys live; shared by every command that touches either.
 struct StorageOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file (env IDCA_DATABASE; default var/idca.sqlite).", valueName: "path-or-url"))
+    @Option(name: .long, help: ArgumentHelp("SQLite database file, or a postgres://user@host:port/database URL (env IDCA_DATABASE; default var/idca.sqlite).", valueName: "path-or-url"))
     var database: String?
 
     @Option(name: .long, help: ArgumentHelp("Key directory (env IDCA_KEYS; default keys).", valueName: "dir"))
@@ -21,14 +22,13 @@ struct StorageOptions: ParsableArguments {
     var databasePath: String { database ?? Environment.value("IDCA_DATABASE") ?? "var/idca.sqlite" }
     var keysDirectory: String { keys ?? Environment.value("IDCA_KEYS") ?? "keys" }
 
-    /// Fails closed on a database URL this build cannot serve, rather than creating a file named like a URL.
+    /// Fails closed on a URL this build cannot serve, rather than creating a file named like a URL.
     func validate() throws {
         let path = databasePath
-        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not supported by this build yet; give a SQLite file path.")
-        }
-        if path.contains("://") {
-            throw ValidationError("--database must be a SQLite file path, not '\(path)'.")
+        if PostgresBackend.isURL(path) {
+            do { _ = try PostgresLocation(url: path) } catch { throw ValidationError("--database: \(error)") }
+        } else if path.contains("://") {
+            throw ValidationError("--database must be a SQLite file path or a postgres:// URL, not '\(path)'.")
         }
     }
 }

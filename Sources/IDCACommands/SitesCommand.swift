@@ -17,7 +17,7 @@ struct SitesCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object: {\"site_id\": …, \"api_key\": …}.") var json = false
 
         func run() async throws {
-            let wiring = try Wiring(storage: storage)
+            let wiring = try await Wiring.open(storage: storage)
             let (site, apiKey) = try await wiring.siteService.add(name: name, licence: license, maxAccounts: maxAccounts, by: commandLineOperator)
             if json {
                 printJSON(["site_id": site.id.rawValue, "api_key": apiKey])
@@ -35,7 +35,7 @@ struct SitesCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            let sites = try await Wiring(storage: storage, requireExistingDatabase: true).sites.sites()
+            let sites = try await Wiring.open(storage: storage, requireExistingDatabase: true).sites.sites()
             if json {
                 printJSON(["sites": sites.map { site in
                     ["site_id": site.id.rawValue, "name": site.name, "license": site.licence, "max_accounts": site.maxAccounts,
@@ -71,7 +71,7 @@ struct SitesCommand: AsyncParsableCommand {
 
 private func setSuspended(_ id: String, _ suspended: Bool, storage: StorageOptions, json: Bool) async throws {
     guard let siteID = SiteID(rawValue: id),
-          try await Wiring(storage: storage, requireExistingDatabase: true).siteService.setSuspended(siteID, suspended, by: commandLineOperator)
+          try await Wiring.open(storage: storage, requireExistingDatabase: true).siteService.setSuspended(siteID, suspended, by: commandLineOperator)
     else {
         throw CommandFailure("no site has the id '\(id)'.")
     }

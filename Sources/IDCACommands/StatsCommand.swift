@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import IDCACore
-import IDCASQLite
 import IDCAServices
 
 /// `idca stats export`: the auditor statistics straight from the database, without the server.
@@ -50,9 +49,8 @@ struct StatsCommand: AsyncParsableCommand {
         func run() async throws {
             let parsed = try parsedOptions()
             // Counters and site names only: an auditor's copy of the database needs no keys to be read.
-            let database = try openExisting(storage)
-            let service = StatisticsService(reader: SQLiteStatistics(database: database), sites: SQLiteSiteDirectory(database: database),
-                                            clock: SystemTime())
+            let database = try await Storage.open(storage.databasePath, access: .readOnly)
+            let service = StatisticsService(reader: database.statistics, sites: database.sites, clock: SystemTime())
             let bytes = try await service.export(parsed, excel: excel)
             if let output, output != "-" {
                 do {
@@ -64,7 +62,7 @@ struct StatsCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(bytes))
                 if parsed.format == .json { print() }
             }
-            try database.pool.close()
+            await database.close()
         }
     }
 }

@@ -2,76 +2,105 @@ import Foundation
 import IDCAAudit
 import IDCACore
 import IDCARules
-import IDCASQLite
 import IDCAServices
 import IDCATokens
 
 /// Everything a command needs, built once from the storage options: the composition root shared
 /// by `idca serve` and the operator commands.
 struct Wiring {
-    let database: SQLiteDatabase
+    let storage: Storage
     let keys: KeyDirectory.Keys
+    /// The token-signing public keys this CA publishes and accepts: every one recorded in the
+    /// database (each instance enrolls its own at start), so that instances sharing a database
+    /// accept each other's tokens.
+    let tokenKeys: [TokenVerificationKey]
     let identityHasher: IdentityHasher
-    let registry: SQLiteRegistry
-    let sites: SQLiteSiteDirectory
-    let auditLog: SQLiteAuditLog
     let clock: any IDCACore.Clock
     let random: any RandomSource
 
     /// `requireExistingDatabase` is for commands that only read or change existing data, so that a
     /// mistyped `--database` fails instead of silently creating an empty database.
-    init(storage: StorageOptions, requireExistingDatabase: Bool = false,
-         clock: any IDCACore.Clock = SystemTime(), random: any RandomSource = SystemRandomSource()) throws {
-        if requireExistingDatabase && !FileManager.default.fileExists(atPath: storage.databasePath) {
-            throw CommandFailure("there is no database at \(storage.databasePath) (check --database or IDCA_DATABASE).")
+    static func open(storage options: StorageOptions, requireExistingDatabase: Bool = false,
+                     clock: any IDCACore.Clock = SystemTime(), random: any RandomSource = SystemRandomSource()) async throws -> Wiring {
+        let keys = try KeyDirectory(path: options.keysDirectory).load()
+        let storage = try await Storage.open(options.databasePath, access: requireExistingDatabase ? .existing : .create)
+        do {
+            let tokenKeys = try await enroll(keys, in: storage, keysDirectory: options.keysDirectory, now: clock.now())
+            return Wiring(storage: storage, keys: keys, tokenKeys: tokenKeys, identityHasher: IdentityHasher(indexKey: keys.index),
+                          clock: clock, random: random)
+        } catch {
+            await storage.close()
+            throw error
         }
-        keys = try KeyDirectory(path: storage.keysDirectory).load()
-        database = try Wiring.openDatabase(storage)
-        identityHasher = IdentityHasher(indexKey: keys.index)
-        registry = SQLiteRegistry(database: database)
-        sites = SQLiteSiteDirectory(database: database)
-        auditLog = SQLiteAuditLog(database: database)
-        self.clock = clock
-        self.random = random
     }
 
-    static func openDatabase(_ storage: StorageOptions) throws -> SQLiteDatabase {
-        do {
-            return try SQLiteDatabase(path: storage.databasePath)
-        } catch {
-            throw CommandFailure("cannot open the database \(storage.databasePath): \(error)")
+    /// Records this instance's keys in the database and checks them against what is recorded: the
+    /// index, pseudonym and data keys must be the very keys the stored hashes, pseudonyms and
+    /// ciphertexts were made with (fail closed: with another index key every applicant would be
+    /// "not found"). Returns the token-signing keys to publish and trust.
+    static func enroll(_ keys: KeyDirectory.Keys, in storage: Storage, keysDirectory: String, now: Int64) async throws -> [TokenVerificationKey] {
+        let secrets: [(purpose: String, file: String, key: SecretKey)] = [
+            ("index", KeyDirectory.indexKeyFile, keys.index), ("pseudonym", KeyDirectory.pseudonymKeyFile, keys.pseudonym),
+            ("data", KeyDirectory.dataKeyFile, keys.data),
+        ]
+        let mine = [
+            RecordedKey(purpose: "token-signing", keyID: keys.signing.keyID, publicKey: keys.signing.publicKey.pemRepresentation, createdAt: now),
+            RecordedKey(purpose: "audit-signing", keyID: keys.audit.keyID, publicKey: keys.audit.publicKey.pemRepresentation, createdAt: now),
+        ] + secrets.map { RecordedKey(purpose: $0.purpose, keyID: $0.key.fingerprint, publicKey: nil, createdAt: now) }
+        let recorded = try await storage.keys.enroll(mine)
+        for secret in secrets {
+            if let other = recorded.first(where: { $0.purpose == secret.purpose }), other.keyID != secret.key.fingerprint {
+                throw CommandFailure("""
+                    \(keysDirectory)/\(secret.file) is not the key \(storage.location) was built with (fingerprint \(secret.key.fingerprint), \
+                    recorded \(other.keyID)). Every instance on one database needs the same key files: copy them from the first instance.
+                    """)
+            }
         }
+        var tokenKeys = [keys.signing.publicKey]
+        for key in recorded where key.purpose == "token-signing" && key.keyID != keys.signing.keyID {
+            guard let pem = key.publicKey, let publicKey = try? TokenVerificationKey(pemRepresentation: pem), publicKey.keyID == key.keyID else {
+                throw CommandFailure("the token-signing key \(key.keyID) recorded in \(storage.location) is damaged; refusing to start.")
+            }
+            tokenKeys.append(publicKey)
+        }
+        return tokenKeys
     }
+
+    var registry: any RegistryReader & RegistryWriter { storage.registry }
+    var sites: any SiteDirectory { storage.sites }
+    var auditLog: any AuditLog { storage.auditLog }
+
+    func close() async { await storage.close() }
 
     var siteService: SiteService {
-        SiteService(directory: sites, identityHasher: identityHasher, clock: clock, random: random)
+        SiteService(directory: storage.sites, identityHasher: identityHasher, clock: clock, random: random)
     }
 
     var auditService: AuditService {
-        AuditService(log: auditLog, clock: clock)
+        AuditService(log: storage.auditLog, clock: clock)
     }
 
     var auditorService: AuditorService {
-        AuditorService(directory: SQLiteAuditorDirectory(database: database), identityHasher: identityHasher, clock: clock, random: random)
+        AuditorService(directory: storage.auditors, identityHasher: identityHasher, clock: clock, random: random)
     }
 
     var statisticsService: StatisticsService {
-        StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock)
+        StatisticsService(reader: storage.statistics, sites: storage.sites, clock: clock)
     }
 
     /// `clock` replaces the wiring's clock (demo traffic decides at simulated times).
     func certificationService(settings: CertificationService.Settings, clock: (any IDCACore.Clock)? = nil) -> CertificationService {
         CertificationService(
             dependencies: .init(
-                registry: registry, ledger: SQLiteDecisionLedger(database: database), sites: sites, identityHasher: identityHasher,
+                registry: storage.registry, ledger: storage.decisions, sites: storage.sites, identityHasher: identityHasher,
                 issuer: TokenIssuer(signingKey: keys.signing), clock: clock ?? self.clock, random: random),
             settings: settings)
     }
 
     func verificationService(issuerURL: String, clock: (any IDCACore.Clock)? = nil) -> VerificationService {
         VerificationService(
-            verifier: TokenVerifier(keys: [keys.signing.publicKey], issuer: issuerURL),
-            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
+            verifier: TokenVerifier(keys: tokenKeys, issuer: issuerURL),
+            ledger: storage.tokens, auditLog: storage.auditLog, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
             clock: clock ?? self.clock)
     }
 }

@@ -14,10 +14,10 @@ public protocol RegistryReader: Sendable {
 public protocol RegistryWriter: Sendable {
     /// Upserts every record produced, keyed by the resident ID hash; returns how many were written.
     func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void,
-                         audit: (_ imported: Int) -> AuditEvent) throws -> Int
+                         audit: (_ imported: Int) -> AuditEvent) async throws -> Int
     /// Upserts every record produced, keyed by organization code; returns how many were written.
     func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void,
-                             audit: (_ imported: Int) -> AuditEvent) throws -> Int
+                             audit: (_ imported: Int) -> AuditEvent) async throws -> Int
     func residentCount() async throws -> Int
     func organizationCount() async throws -> Int
 }
@@ -88,14 +88,23 @@ public protocol StatisticsReader: Sendable {
     func applicationCounts(_ query: StatisticsQuery) async throws -> [StatisticsCell]
 }
 
+/// The CA's keys as its database records them, shared by every instance on that database: the
+/// public keys to publish and trust, and the fingerprints of the secret keys (index, pseudonym,
+/// data) that every instance must hold identically.
+public protocol KeyRegister: Sendable {
+    /// Records each of `keys` not recorded yet, except a secret key whose purpose already has a
+    /// different one (at most one per purpose is ever recorded), and returns every recorded key.
+    func enroll(_ keys: [RecordedKey]) async throws -> [RecordedKey]
+}
+
 extension RegistryWriter {
     /// Imports a finite list of records.
-    public func importResidents(_ records: [ResidentRecord], audit: (_ imported: Int) -> AuditEvent) throws -> Int {
-        try importResidents({ write in for record in records { try write(record) } }, audit: audit)
+    public func importResidents(_ records: [ResidentRecord], audit: (_ imported: Int) -> AuditEvent) async throws -> Int {
+        try await importResidents({ write in for record in records { try write(record) } }, audit: audit)
     }
 
     /// Imports a finite list of records.
-    public func importOrganizations(_ records: [OrganizationRecord], audit: (_ imported: Int) -> AuditEvent) throws -> Int {
-        try importOrganizations({ write in for record in records { try write(record) } }, audit: audit)
+    public func importOrganizations(_ records: [OrganizationRecord], audit: (_ imported: Int) -> AuditEvent) async throws -> Int {
+        try await importOrganizations({ write in for record in records { try write(record) } }, audit: audit)
     }
 }

@@ -113,3 +113,24 @@ public enum RedemptionOutcome: Sendable, Hashable {
     /// No issued token has this id and digest (a forged or unknown token that still verified).
     case unknownToken
 }
+
+/// A key as the database records it (`KeyRegister`).
+public struct RecordedKey: Sendable, Hashable {
+    /// The secret keys every instance on one database must share, one each.
+    public static let secretPurposes: Set<String> = ["index", "pseudonym", "data"]
+
+    /// `token-signing`, `audit-signing`, or one of `secretPurposes`.
+    public var purpose: String
+    /// The public key's `kid`, or a secret key's fingerprint.
+    public var keyID: String
+    /// The public key in PEM; nil for secret keys, which never leave the key directory.
+    public var publicKey: String?
+    public var createdAt: Int64
+
+    public init(purpose: String, keyID: String, publicKey: String?, createdAt: Int64) {
+        self.purpose = purpose
+        self.keyID = keyID
+        self.publicKey = publicKey
+        self.createdAt = createdAt
+    }
+}

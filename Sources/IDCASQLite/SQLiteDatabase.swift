@@ -236,6 +236,19 @@ public final class SQLiteDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("0003_ca_keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE ca_keys (
+                    purpose    TEXT NOT NULL,
+                    key_id     TEXT NOT NULL,
+                    public_key TEXT,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (purpose, key_id)
+                ) WITHOUT ROWID;
+                -- One index, pseudonym and data key per CA: a second could only orphan stored data.
+                CREATE UNIQUE INDEX ca_keys_one_secret ON ca_keys (purpose) WHERE purpose IN ('index', 'pseudonym', 'data');
+                """)
+        }
         return migrator
     }
 }

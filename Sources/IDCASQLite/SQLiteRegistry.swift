@@ -55,12 +55,18 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     /// One transaction for the whole import: if anything fails, or the process dies midway, the
     /// transaction never commits and the registry is exactly as before.
     public func importResidents(_ produce: (_ write: (ResidentRecord) throws -> Void) throws -> Void,
-                                audit: (_ imported: Int) -> AuditEvent) throws -> Int {
-        try database.pool.write { db in
+                                audit: (_ imported: Int) -> AuditEvent) async throws -> Int {
+        try writeSynchronously { db in
             let imported = try SQLiteRegistry.withImportCache(db) { try importResidents(db, produce) }
             try SQLiteAuditLog.append([audit(imported)], in: db)
             return imported
         }
+    }
+
+    /// GRDB's synchronous write, which can run `produce` (not Sendable) on this thread: an import is
+    /// its command's only work, so blocking the thread for it costs nothing.
+    private func writeSynchronously<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.pool.write(body)
     }
 
     /// A big import touches index pages all over the B-tree (its keys are random hashes); with the
@@ -91,8 +97,8 @@ public struct SQLiteRegistry: RegistryReader, RegistryWriter {
     }
 
     public func importOrganizations(_ produce: (_ write: (OrganizationRecord) throws -> Void) throws -> Void,
-                                    audit: (_ imported: Int) -> AuditEvent) throws -> Int {
-        let imported = try database.pool.write { db in try SQLiteRegistry.withImportCache(db) {
+                                    audit: (_ imported: Int) -> AuditEvent) async throws -> Int {
+        let imported = try writeSynchronously { db in try SQLiteRegistry.withImportCache(db) {
             let statement = try db.makeStatement(sql: """
                 INSERT INTO organizations (organization_code, credit_code, name, legal_representative, status) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (organization_code) DO UPDATE SET credit_code = excluded.credit_code, name = excluded.name,

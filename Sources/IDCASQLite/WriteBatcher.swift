@@ -26,82 +26,51 @@ final class WriteBatcher: Sendable {
 
     typealias Job = @Sendable (Database, Batch) throws -> Void
 
-    private struct Pending {
-        var jobs: [(job: Job, done: CheckedContinuation<Void, any Error>)] = []
-        var isDraining = false
-    }
-
     private let pool: DatabasePool
-    private let pending = Mutex(Pending())
-    /// Bounds one transaction so that a burst cannot hold the write lock for long.
-    private let maximumBatch = 512
+    private let queue: GroupCommitQueue<Job>
 
     init(pool: DatabasePool) {
         self.pool = pool
+        queue = GroupCommitQueue(maximumBatch: 512) { jobs in await WriteBatcher.commit(jobs, in: pool) }
     }
 
     /// Runs `work` in a batched transaction and returns its result once the batch is durable.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database, Batch) throws -> T) async throws -> T {
         let result = Mutex<T?>(nil)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let job: Job = { db, batch in
-                let value = try work(db, batch)
-                result.withLock { $0 = value }
-            }
-            let startsDraining = pending.withLock { state -> Bool in
-                state.jobs.append((job, continuation))
-                if state.isDraining { return false }
-                state.isDraining = true
-                return true
-            }
-            if startsDraining {
-                Task.detached { await self.drain() }
-            }
+        try await queue.submit { db, batch in
+            let value = try work(db, batch)
+            result.withLock { $0 = value }
         }
         return result.withLock { $0! }
     }
 
-    private func drain() async {
-        while true {
-            let batch = pending.withLock { state -> [(job: Job, done: CheckedContinuation<Void, any Error>)] in
-                let taken = Array(state.jobs.prefix(maximumBatch))
-                state.jobs.removeFirst(taken.count)
-                if taken.isEmpty { state.isDraining = false }
-                return taken
-            }
-            if batch.isEmpty { return }
-            let jobs = batch.map(\.job)
-            let outcomes: [(any Error)?]
-            do {
-                outcomes = try await pool.write { db in
-                    var outcomes: [(any Error)?] = []
-                    outcomes.reserveCapacity(jobs.count)
-                    var decisions: [DecisionRecord] = []
-                    for job in jobs {
-                        let batch = Batch()
-                        do {
-                            try db.inSavepoint {
-                                try job(db, batch)
-                                return .commit
-                            }
-                            decisions += batch.decisions
-                            outcomes.append(nil)
-                        } catch {
-                            outcomes.append(error)
+    /// One transaction for the batch; each job in its own savepoint.
+    private static func commit(_ jobs: [Job], in pool: DatabasePool) async -> [(any Error)?] {
+        do {
+            return try await pool.write { db in
+                var outcomes: [(any Error)?] = []
+                outcomes.reserveCapacity(jobs.count)
+                var decisions: [DecisionRecord] = []
+                for job in jobs {
+                    let batch = Batch()
+                    do {
+                        try db.inSavepoint {
+                            try job(db, batch)
+                            return .commit
                         }
+                        decisions += batch.decisions
+                        outcomes.append(nil)
+                    } catch {
+                        outcomes.append(error)
                     }
-                    // If this fails, the whole transaction fails and every job hears of it.
-                    try SQLiteStatistics.count(decisions, in: db)
-                    return outcomes
                 }
-            } catch {
-                // The transaction itself failed (disk full, I/O error): nothing in it committed.
-                for entry in batch { entry.done.resume(throwing: error) }
-                continue
+                // If this fails, the whole transaction fails and every job hears of it.
+                try SQLiteStatistics.count(decisions, in: db)
+                return outcomes
             }
-            for (entry, outcome) in zip(batch, outcomes) {
-                if let outcome { entry.done.resume(throwing: outcome) } else { entry.done.resume() }
-            }
+        } catch {
+            // The transaction itself failed (disk full, I/O error): nothing in it committed.
+            return jobs.map { _ in error }
         }
     }
 }

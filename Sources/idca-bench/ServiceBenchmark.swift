@@ -26,7 +26,7 @@ func benchmarkServices(seconds: Int, concurrency: Int) async throws {
                                   residentID: numbers.residentID(bornIn: CivilDate(year: 1950, month: 1, day: 1)!...CivilDate(year: 2000, month: 1, day: 1)!, using: &random)))
     }
     let context = ValidationContext(today: today)
-    _ = try registry.importResidents(try claims.map { claim in
+    _ = try await registry.importResidents(try claims.map { claim in
         let number = try ResidentIDNumber(validating: claim.residentID, context: context)
         return ResidentRecord(residentIDHash: hasher.residentReference(number), nameHash: hasher.nameHash(try NameRules.normalizedPersonName(claim.name)),
                               status: .active, regionCode: number.region.code, sealedPhone: nil)

@@ -15,12 +15,12 @@ struct RegistryImportTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let storage = try StorageOptions.parse(["--database", directory + "/db.sqlite", "--keys", directory + "/keys"])
         _ = try KeyDirectory(path: directory + "/keys").generateMissing()
-        let wiring = try Wiring(storage: storage)
+        let wiring = try await Wiring.open(storage: storage)
 
         let csv = directory + "/residents.csv"
         try "resident_id,name,status,phone\n11010519491231002X,张三,active,13800138000\n110105194912310021,李四,active,\n"
             .write(toFile: csv, atomically: true, encoding: .utf8)
-        let report = try RegistryImporter(wiring: wiring, showsProgress: false).run(.residents, path: csv)
+        let report = try await RegistryImporter(wiring: wiring, showsProgress: false).run(.residents, path: csv)
         #expect(report.imported == 1)
         #expect(report.rejected.map(\.reason) == ["checksum"])
         #expect(FileManager.default.fileExists(atPath: directory + "/residents.rejects.csv"))
@@ -41,7 +41,7 @@ struct RegistryImportTests {
         #expect(throws: (any Error).self) { try sealer.open(record.sealedIdentity!, associatedData: Array("identity:other".utf8)) }
         #expect(throws: (any Error).self) { try DataSealer(key: SecretKey.generate()).open(record.sealedIdentity!, associatedData: Array(("identity:" + reference).utf8)) }
 
-        try wiring.database.pool.close()
+        await wiring.close()
         var stored = Data()
         for suffix in ["", "-wal"] {
             if let data = FileManager.default.contents(atPath: directory + "/db.sqlite" + suffix) { stored.append(data) }

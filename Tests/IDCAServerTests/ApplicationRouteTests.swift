@@ -6,7 +6,7 @@ import Testing
 @Suite("POST /v1/applications and GET /v1/applications/{id}")
 struct ApplicationRouteTests {
     @Test func anApprovedIndividualGetsATokenOnce() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let response = try await client.apply(Fixture.zhangSan)
@@ -27,7 +27,7 @@ struct ApplicationRouteTests {
     }
 
     @Test func minorityNamesMatchWhateverMiddleDotIsTyped() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             for dot in ["·", "•", "‧", "・"] {
@@ -47,7 +47,7 @@ struct ApplicationRouteTests {
         (PersonClaim(name: "错名", residentID: Fixture.deceased.residentID), "identity_inactive"),
     ])
     func registryFailuresLookTheSame(person: PersonClaim, internalReason: String) async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let response = try await client.apply(person)
@@ -75,7 +75,7 @@ struct ApplicationRouteTests {
         (PersonClaim(name: String(repeating: "张", count: 65), residentID: Fixture.zhangSan.residentID), "name_invalid", "name"),
     ])
     func individualRuleFailuresNameTheirReasonAndField(person: PersonClaim, reason: String, field: String) async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let response = try await client.apply(person)
@@ -89,7 +89,7 @@ struct ApplicationRouteTests {
     }
 
     @Test func organizationsAreApprovedByEitherCodeOrBoth() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let byCredit = try await client.applyOrganization()
@@ -106,7 +106,7 @@ struct ApplicationRouteTests {
     }
 
     @Test func organizationRejectionsNameTheirReason() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             func expect(_ response: JSONResponse, _ reason: String, _ field: String?, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -156,7 +156,7 @@ struct ApplicationRouteTests {
         (#"{"subject_type": "individual", "name": "张三", "resident_id": "11010519491231002X", "site": "site_aaaaaaaaaaaaaaaaaaaaaaaaaa"}"#, "unknown_site", "site"),
     ] as [(String, String, String?)])
     func malformedRequestsAreNotApplications(body: String, error: String, field: String?) async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let response = try await client.call(.post, "/v1/applications", raw: body)
@@ -169,7 +169,7 @@ struct ApplicationRouteTests {
     }
 
     @Test func bodiesOver16KiBAreRefused() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let name = String(repeating: "a", count: 16 * 1024)
@@ -182,7 +182,7 @@ struct ApplicationRouteTests {
     }
 
     @Test func unknownApplicationsAre404() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             for id in ["app_aaaaaaaaaaaaaaaaaaaaaaaaaa", "nonsense", "app_"] {
@@ -194,7 +194,7 @@ struct ApplicationRouteTests {
     }
 
     @Test func applicationsNamingASiteOnlyForActiveSites() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (site, _) = try await ca.addSite()
         try await ca.application.test(.router) { client in

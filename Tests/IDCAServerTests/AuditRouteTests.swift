@@ -9,7 +9,7 @@ import Testing
 @Suite("Audit log through the API")
 struct AuditRouteTests {
     @Test func everyActIsLoggedWithItsExactReasonAndNoPersonalData() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (site, siteKey) = try await ca.addSite()
         let auditorKey = try await ca.addAuditor()
@@ -46,7 +46,7 @@ struct AuditRouteTests {
     }
 
     @Test func entriesPageByAfterAndLimit() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let auditorKey = try await ca.addAuditor()
         try await ca.application.test(.router) { client in
@@ -68,7 +68,7 @@ struct AuditRouteTests {
 
     @Test(arguments: ["after=-1", "after=x", "limit=0", "limit=1001", "limit=1.5", "after=99999999999999999999"])
     func badPagingIsRefused(query: String) async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let auditorKey = try await ca.addAuditor()
         try await ca.application.test(.router) { client in
@@ -79,7 +79,7 @@ struct AuditRouteTests {
     }
 
     @Test func onlyAuditorsReadTheLog() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, siteKey) = try await ca.addSite()
         let auditorKey = try await ca.addAuditor()
@@ -104,7 +104,7 @@ struct AuditRouteTests {
     }
 
     @Test func theLatestCheckpointIsSignedByTheAuditKey() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let auditorKey = try await ca.addAuditor()
         let audit = ca.services.audit

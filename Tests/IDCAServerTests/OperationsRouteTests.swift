@@ -6,7 +6,7 @@ import Testing
 @Suite("JWKS, health, metrics, privacy")
 struct OperationsRouteTests {
     @Test func jwksPublishesTheSigningKeyWithCaching() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let response = try await client.call(.get, "/.well-known/jwks.json")
@@ -24,7 +24,7 @@ struct OperationsRouteTests {
     }
 
     @Test func healthReflectsTheDatabase() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let healthy = try await client.call(.get, "/healthz")
@@ -42,7 +42,7 @@ struct OperationsRouteTests {
     }
 
     @Test func unknownPathsAndMethodsGetJSONErrors() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let missing = try await client.call(.get, "/v2/nothing")
@@ -55,7 +55,7 @@ struct OperationsRouteTests {
     /// After a scripted run, neither the database files, the logs nor the metrics hold any
     /// plaintext resident ID or personal name used.
     @Test func noPlaintextPersonalDataIsKept() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, apiKey) = try await ca.addSite()
         let metrics = try await ca.application.test(.router) { client in

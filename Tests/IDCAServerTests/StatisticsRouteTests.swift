@@ -17,7 +17,7 @@ struct StatisticsRouteTests {
     }
 
     @Test func countsMatchTheDecisionsInEveryBreakdown() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (site, _) = try await ca.addSite()
         let auditorKey = try await ca.addAuditor()
@@ -61,7 +61,7 @@ struct StatisticsRouteTests {
     }
 
     @Test func csvHasAHeaderSuppressionAndTheSameNumbers() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (site, _) = try await ca.addSite()
         let auditorKey = try await ca.addAuditor()
@@ -93,7 +93,7 @@ struct StatisticsRouteTests {
     }
 
     @Test func periodsGroupDaysWeeksAndMonths() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let auditorKey = try await ca.addAuditor()
         try await ca.application.test(.router) { client in
@@ -120,7 +120,7 @@ struct StatisticsRouteTests {
         ("from=2000-01-01&to=2026-11-29", "from"), ("excel=yes", "excel"),
     ])
     func badParametersAreRefusedByName(query: String, field: String) async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let auditorKey = try await ca.addAuditor()
         try await ca.application.test(.router) { client in
@@ -132,7 +132,7 @@ struct StatisticsRouteTests {
     }
 
     @Test func theHTMLReportIsSelfContained() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (site, _) = try await ca.addSite()
         let auditorKey = try await ca.addAuditor()

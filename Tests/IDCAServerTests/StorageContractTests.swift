@@ -2,16 +2,18 @@ import Foundation
 import IDCAAudit
 import IDCACore
 import IDCARules
+import IDCAPostgres
 import IDCASQLite
 import Testing
 
-/// The contract every storage backend must keep, run against each backend (SQLite today; the
-/// PostgreSQL backend joins the argument list when it lands).
+/// The contract every storage backend must keep, run against each backend: SQLite always, and
+/// PostgreSQL on the server `IDCA_TEST_POSTGRES_URL` names (`make test` starts a throwaway one;
+/// with `IDCA_REQUIRE_POSTGRES=1` and no URL, the PostgreSQL cases fail instead of vanishing).
 @Suite("Storage contract")
 struct StorageContractTests {
     struct Backend: Sendable, CustomStringConvertible {
         var description: String
-        var make: @Sendable () throws -> Store
+        var make: @Sendable () async throws -> Store
     }
 
     /// One backend's implementation of every port.
@@ -37,12 +39,24 @@ struct StorageContractTests {
             try await tokens.redeem(redemption) { _ in StorageContractTests.event("redeem \(redemption.tokenID)") }
         }
 
-        func importResidents(_ records: [ResidentRecord]) throws -> Int {
-            try registry.importResidents(records) { StorageContractTests.event("imported \($0)") }
+        func importResidents(_ records: [ResidentRecord]) async throws -> Int {
+            try await registry.importResidents(records) { StorageContractTests.event("imported \($0)") }
         }
     }
 
-    static let backends: [Backend] = [
+    static let backends: [Backend] = [sqlite] + (PostgresForTests.isConfigured ? [postgres] : [])
+
+    static let postgres = Backend(description: "PostgreSQL") {
+        let database = try await PostgresForTests.makeDatabase()
+        return Store(
+            registry: PostgresRegistry(database: database.database), decisions: PostgresDecisionLedger(database: database.database),
+            tokens: PostgresTokenLedger(database: database.database), sites: PostgresSiteDirectory(database: database.database),
+            audit: PostgresAuditLog(database: database.database), auditors: PostgresAuditorDirectory(database: database.database),
+            statistics: PostgresStatistics(database: database.database),
+            cleanup: { database.drop() })
+    }
+
+    static let sqlite =
         Backend(description: "SQLite") {
             let directory = NSTemporaryDirectory() + "idca-contract-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -53,8 +67,7 @@ struct StorageContractTests {
                 audit: SQLiteAuditLog(database: database), auditors: SQLiteAuditorDirectory(database: database),
                 statistics: SQLiteStatistics(database: database),
                 cleanup: { try? database.pool.close(); try? FileManager.default.removeItem(atPath: directory) })
-        },
-    ]
+        }
 
     static func event(_ object: String, time: Int64 = 1000) -> AuditEvent {
         AuditEvent(.applicationDecided, time: time, actor: .applicant, outcome: "test", object: object)
@@ -78,7 +91,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func decisionsRoundTrip(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         let approved = Self.approved("t1")
         try await store.record(approved)
@@ -94,7 +107,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func redemptionIsSingleUseAndExact(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         try await store.record(Self.approved("t1"))
         #expect(try await store.redeem(Self.redemption("unknown")) == .unknownToken)
@@ -111,7 +124,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func accountLimitsCountPerSiteAndSubject(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         for index in 1...4 { try await store.record(Self.approved("t\(index)")) }
         try await store.record(Self.approved("other", subject: "subject-2"))
@@ -132,7 +145,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func concurrentRedemptionsHaveOneWinner(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         try await store.record(Self.approved("race"))
         let outcomes = try await withThrowingTaskGroup(of: RedemptionOutcome.self) { group in
@@ -145,17 +158,17 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func registryImportsUpsertAndAreAllOrNothing(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         let records = (0..<100).map { ResidentRecord(residentIDHash: "id\($0)", nameHash: "n\($0)", status: .active, regionCode: 110105, sealedPhone: nil) }
-        #expect(try store.importResidents(records) == 100)
-        #expect(try store.importResidents(records) == 100)
+        #expect(try await store.importResidents(records) == 100)
+        #expect(try await store.importResidents(records) == 100)
         #expect(try await store.registry.residentCount() == 100, "importing the same rows twice changes nothing")
 
         struct Interrupted: Error {}
         // Half a file in, the reader fails: nothing of this import may remain, updates included.
-        #expect(throws: Interrupted.self) {
-            try store.registry.importResidents({ write in
+        await #expect(throws: Interrupted.self) {
+            try await store.registry.importResidents({ write in
                 try write(ResidentRecord(residentIDHash: "id0", nameHash: "changed", status: .cancelled, regionCode: 1, sealedPhone: nil))
                 for index in 1...30 {
                     try write(ResidentRecord(residentIDHash: "late\(index)", nameHash: "x", status: .active, regionCode: 1, sealedPhone: nil))
@@ -170,7 +183,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func sitesAreFoundByKeyHashAndSuspend(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         let site = Site(id: Self.site, name: "S", licence: "京ICP证000000号", maxAccounts: 3, isSuspended: false, createdAt: 1)
         try await store.sites.add(site, apiKeyHash: "hash-1", audit: Self.event("site added"))
@@ -186,13 +199,13 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func everyStateChangeAppendsOneLinkedEntry(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         #expect(try await store.audit.head() == .genesis)
         try await store.record(Self.approved("t1"))
         _ = try await store.redeem(Self.redemption("t1"))
         _ = try await store.redeem(Self.redemption("t1"))
-        _ = try store.importResidents([ResidentRecord(residentIDHash: "id", nameHash: "n", status: .active, regionCode: 110105, sealedPhone: nil)])
+        _ = try await store.importResidents([ResidentRecord(residentIDHash: "id", nameHash: "n", status: .active, regionCode: 110105, sealedPhone: nil)])
         let entries = try await store.audit.entries(after: 0, limit: 100)
         #expect(entries.first?.object.hasPrefix("decided app_") == true)
         #expect(entries.dropFirst().map(\.object) == ["issued t1", "redeem t1", "redeem t1", "imported 1"])
@@ -208,7 +221,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func aFailedChangeLeavesNoEntryAndTheChainIntact(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         let decision = Self.approved("t1")
         try await store.record(decision)
@@ -233,7 +246,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func concurrentAppendsStayOneLinearChain(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
@@ -252,7 +265,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func checkpointsAreStoredAndTheNewestIsFound(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         #expect(try await store.audit.latestCheckpoint() == nil)
         let key = AuditSigningKey.generate()
@@ -269,7 +282,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func statisticsCountEveryDecisionOnce(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         let day: Int64 = 1_795_900_000  // 2026-11-29 in Shanghai
         func decision(_ type: SubjectType, _ reason: DecisionReason?, region: Int?, site: SiteID?, at time: Int64 = day) -> DecisionRecord {
@@ -316,7 +329,7 @@ struct StorageContractTests {
 
     @Test(arguments: backends)
     func auditorsAreFoundByKeyHash(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         let auditor = Auditor(id: .generate(using: SystemRandomSource()), name: "审计员", createdAt: 5)
         try await store.auditors.add(auditor, apiKeyHash: "key-hash", audit: Self.event("auditor"))
@@ -330,7 +343,7 @@ struct StorageContractTests {
     /// whichever counter table the backend reads (narrow, daily, or whole months plus edge days).
     @Test(arguments: backends)
     func everyBreakdownEqualsACountOfTheDecisions(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         defer { store.cleanup() }
         var random = SystemRandomNumberGenerator()
         let start = CivilDate(year: 2026, month: 9, day: 20)!.daysSinceUnixEpoch * 86_400 - 8 * 3600

@@ -99,7 +99,7 @@ struct TestCA {
     let logs = LogCapture()
     let metrics = HTTPMetrics()
 
-    init() throws {
+    init() async throws {
         directory = NSTemporaryDirectory() + "idca-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: directory + "/idca.sqlite")
@@ -125,10 +125,10 @@ struct TestCA {
                                 audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
                                 statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
                                 jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
-        try seedRegistry(registry)
+        try await seedRegistry(registry)
     }
 
-    private func seedRegistry(_ registry: SQLiteRegistry) throws {
+    private func seedRegistry(_ registry: SQLiteRegistry) async throws {
         func record(_ person: PersonClaim, _ status: ResidentStatus) throws -> ResidentRecord {
             let number = try ResidentIDNumber(validating: person.residentID, context: ValidationContext(today: CivilDate(year: 2026, month: 11, day: 29)!))
             return ResidentRecord(
@@ -138,11 +138,11 @@ struct TestCA {
         }
         let imported = { (count: Int) in AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"), outcome: "imported",
                                                     details: [("imported", String(count))]) }
-        _ = try registry.importResidents([
+        _ = try await registry.importResidents([
             try record(Fixture.zhangSan, .active), try record(Fixture.aili, .active), try record(Fixture.deceased, .deceased),
             try record(Fixture.cancelled, .cancelled), try record(Fixture.operatorPerson, .active),
         ], audit: imported)
-        _ = try registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization], audit: imported)
+        _ = try await registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization], audit: imported)
     }
 
     var logger: Logger {

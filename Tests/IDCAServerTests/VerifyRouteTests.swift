@@ -6,7 +6,7 @@ import Testing
 @Suite("POST /v1/tokens/verify")
 struct VerifyRouteTests {
     @Test func aTokenVerifiesOnceThenIsUsed() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, apiKey) = try await ca.addSite()
         try await ca.application.test(.router) { client in
@@ -32,7 +32,7 @@ struct VerifyRouteTests {
     }
 
     @Test func pseudonymsAreStablePerSiteAndDifferAcrossSites() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, keyA) = try await ca.addSite()
         let (_, keyB) = try await ca.addSite()
@@ -52,7 +52,7 @@ struct VerifyRouteTests {
     }
 
     @Test func twoTokensOfOnePersonAreNotLinkableByContent() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         try await ca.application.test(.router) { client in
             let one = try #require(try await client.apply(Fixture.zhangSan).object["token"] as? String)
@@ -72,7 +72,7 @@ struct VerifyRouteTests {
     }
 
     @Test func theAccountLimitKeepsTheTokenUnconsumed() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, strictKey) = try await ca.addSite(maxAccounts: 1)
         let (_, otherKey) = try await ca.addSite()
@@ -91,7 +91,7 @@ struct VerifyRouteTests {
     }
 
     @Test func audienceExpiryAndForgeryAreRefused() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (siteA, keyA) = try await ca.addSite()
         let (_, keyB) = try await ca.addSite()
@@ -113,7 +113,7 @@ struct VerifyRouteTests {
     }
 
     @Test func organizationsShowTheirPublicName() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, apiKey) = try await ca.addSite()
         try await ca.application.test(.router) { client in
@@ -126,7 +126,7 @@ struct VerifyRouteTests {
     }
 
     @Test func credentialsAndSuspension() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (site, apiKey) = try await ca.addSite()
         try await ca.application.test(.router) { client in
@@ -154,7 +154,7 @@ struct VerifyRouteTests {
 
     /// Single use is decided by the database: of many simultaneous verifies, exactly one wins.
     @Test func concurrentVerifiesRedeemExactlyOnce() async throws {
-        let ca = try TestCA()
+        let ca = try await TestCA()
         defer { ca.remove() }
         let (_, apiKey) = try await ca.addSite(maxAccounts: 10)
         try await ca.application.test(.router) { client in

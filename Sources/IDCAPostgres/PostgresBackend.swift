@@ -1,0 +1,161 @@
+import Foundation
+import IDCACore
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// A PostgreSQL database shared by any number of idca instances.
+///
+/// Every session runs with `synchronous_commit = on`, whatever the server's default: a commit is on
+/// the server's disk before the service acknowledges the decision or redemption it carries (with it
+/// off, a measured kill of the server lost 146 of 60,899 acknowledged commits). Throughput comes
+/// from grouping concurrent writes into one transaction (`PostgresWriteBatcher`) and from a sized
+/// connection pool, never from a weaker sync.
+public final class PostgresBackend: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let batcher: PostgresWriteBatcher
+    private let running: Task<Void, Never>
+    /// Where the database is, without the password: for logs and messages.
+    public let displayLocation: String
+
+    /// Connects, and (unless `readingOnly`) brings the schema up to date under an advisory lock, so
+    /// that instances starting together never both migrate. `readingOnly` sessions can write
+    /// nothing (`default_transaction_read_only`) and run no migration; they throw
+    /// `OutOfDateSchema` when the schema lacks `requiredMigration`.
+    public init(url: String, readingOnly: Bool = false, requiredMigration: String = PostgresMigrations.latest,
+                logger: Logger = Logger(label: "idca.postgres")) async throws {
+        let location = try PostgresLocation(url: url)
+        var configuration = location.configuration
+        configuration.options.additionalStartupParameters = [
+            ("synchronous_commit", "on"),
+            ("application_name", "idca"),
+            ("default_transaction_read_only", readingOnly ? "on" : "off"),
+        ]
+        configuration.options.maximumConnections = location.poolSize
+        configuration.options.minimumConnections = min(2, location.poolSize - 1)
+        // The pool's own chatter (a lease requested a moment before `run` starts, say) stays out of
+        // the operator's output; every failure that matters reaches the caller as an error.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
+        self.client = client
+        self.logger = logger
+        self.displayLocation = location.display
+        self.batcher = PostgresWriteBatcher(client: client, logger: logger)
+        running = Task { await client.run() }
+        do {
+            if readingOnly {
+                let applied = try await PostgresMigrations.applied(client, logger: logger)
+                guard applied.contains(requiredMigration) else { throw OutOfDateSchema(migration: requiredMigration) }
+            } else {
+                try await PostgresMigrations.migrate(client, logger: logger)
+            }
+        } catch {
+            running.cancel()
+            await running.value
+            throw error
+        }
+    }
+
+    /// A database opened for reading whose schema is older than what the reader needs.
+    public struct OutOfDateSchema: Error, CustomStringConvertible {
+        public let migration: String
+        public var description: String {
+            "the database's schema predates \(migration); any idca command that writes (idca serve, for one) upgrades it"
+        }
+    }
+
+    /// Closes every connection; queries after this fail.
+    public func close() async {
+        running.cancel()
+        await running.value
+    }
+
+    /// Whether the database answers queries: used by the health check.
+    public func isHealthy() async -> Bool {
+        do {
+            for try await value in try await client.query("SELECT 1", logger: logger).decode(Int32.self) { return value == 1 }
+            return false
+        } catch {
+            return false
+        }
+    }
+
+    /// A read whose failures reach callers as `IDCAError.storage` (503), not as a bare 500.
+    func read<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        do { return try await body(client) } catch let error as PSQLError { throw IDCAError.storage(error) }
+    }
+
+    /// A batched, synced write, with failures mapped like `read`.
+    func write<T: Sendable>(_ body: @escaping PostgresWriteBatcher.Job<T>) async throws -> T {
+        do { return try await batcher.write(body) } catch let error as PSQLError { throw IDCAError.storage(error) }
+    }
+
+    /// Whether `text` names a PostgreSQL database rather than a SQLite file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+}
+
+/// A `postgres://` URL as libpq reads it: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with
+/// the query parameters `sslmode` (`disable`, `prefer` — the default — or `require`), `host` (a
+/// directory holding the server's Unix socket, which replaces the URL's host) and `pool_size`
+/// (connections per instance, 1–200, default 16).
+public struct PostgresLocation: Sendable {
+    public var configuration: PostgresClient.Configuration
+    public var poolSize: Int
+    public var display: String
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(url: String) throws {
+        guard PostgresBackend.isURL(url), let components = URLComponents(string: url) else {
+            throw Invalid(description: "not a postgres:// URL")
+        }
+        let username = components.user?.removingPercentEncoding ?? "postgres"
+        let password = components.password?.removingPercentEncoding
+        let database = String(components.path.drop(while: { $0 == "/" })).removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
+        var parameters: [String: String] = [:]
+        for item in components.queryItems ?? [] {
+            guard ["sslmode", "host", "pool_size"].contains(item.name) else {
+                throw Invalid(description: "unknown URL parameter '\(item.name)' (known: sslmode, host, pool_size)")
+            }
+            parameters[item.name] = item.value ?? ""
+        }
+        let port = components.port ?? 5432
+        poolSize = 16
+        if let text = parameters["pool_size"] {
+            guard let size = Int(text), (1...200).contains(size) else {
+                throw Invalid(description: "pool_size must be a whole number from 1 to 200, not '\(text)'")
+            }
+            poolSize = size
+        }
+        if let socketDirectory = parameters["host"], socketDirectory.hasPrefix("/") {
+            configuration = .init(unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: username, password: password,
+                                  database: database)
+            display = "postgres://\(username)@[\(socketDirectory)]:\(port)/\(database ?? username)"
+            return
+        }
+        let tls: PostgresClient.Configuration.TLS
+        switch parameters["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        case let other: throw Invalid(description: "sslmode must be disable, prefer or require, not '\(other)'")
+        }
+        let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        display = "postgres://\(username)@\(host):\(port)/\(database ?? username)"
+    }
+}
+
+extension IDCAError {
+    /// A storage failure: internal detail for the log, nothing for the client.
+    static func storage(_ error: PSQLError) -> IDCAError {
+        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
+                  detail: "PostgreSQL: \(error.code)" + (error.serverInfo?[.sqlState].map { " \($0)" } ?? ""))
+    }
+}
