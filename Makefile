@@ -57,7 +57,8 @@ run: deps
 	echo && echo "Walk-through: README.md (the site key above is in var/demo/site.json). Stop with Ctrl-C." && echo && \
 	exec $$bin serve --host $(HOST) --port $(PORT)
 
-# The server (import, applications, verify beside a bare echo ceiling, RSS), then in-process rule
+# The server (import, applications, verify beside a bare echo ceiling, RSS), the same on PostgreSQL
+# with one and two instances beside pgbench's ceiling (a throwaway cluster), then in-process rule
 # throughput, statistics exports over 10 million decisions, and `idca validate` throughput on a
 # generated 10M-line file.
 # Figures and how to read them: Docs/PERFORMANCE.md.
@@ -65,6 +66,7 @@ bench: bench-deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca
 	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca-bench
 	bash Tests/Bench/server.sh "$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)"
+	Tests/Postgres/with_cluster.sh bash Tests/Bench/postgres.sh "$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)"
 	@bin="$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)"; \
 	mkdir -p $(BENCH_DIR); \
 	echo "== machine: $$(nproc) cores, $$(uname -m), $$($(SWIFT) --version 2>&1 | head -1)"; \

@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "idca")
         let wiring = try await Wiring.open(storage: storage)
-        let storage = wiring.storage
+        let database = wiring.storage
         let services = HTTPServices(
             certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
             verification: wiring.verificationService(issuerURL: settings.issuer),
@@ -81,14 +81,19 @@ struct ServeCommand: AsyncParsableCommand {
             auditors: wiring.auditorService,
             statistics: wiring.statisticsService,
             jwks: JWKS.document(wiring.tokenKeys),
-            isHealthy: storage.isHealthy)
+            isHealthy: database.isHealthy)
         let checkpointer = AuditCheckpointer(
             audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)
         logger.info("starting", metadata: [
-            "database": "\(storage.location)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
+            "database": "\(database.location)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
             "audit_key_id": "\(wiring.keys.audit.keyID)",
         ])
+        if database.isPostgres && self.issuer == nil && Environment.value("IDCA_ISSUER") == nil {
+            // Tokens name their issuer, and every instance checks it: instances on one database that
+            // default to their own http://HOST:PORT would refuse each other's tokens.
+            logger.warning("the issuer defaults to this instance's own address; give every instance on a shared database the same --issuer (IDCA_ISSUER), the public URL sites reach")
+        }
         let application = buildApplication(
             services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
             additionalServices: [checkpointer],
@@ -97,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await application.runService()
         } catch {
-            await storage.close()
+            await database.close()
             let reason = "\(error)".contains("Address already in use") ? "the address is already in use" : "\(error)"
             throw CommandFailure("cannot serve on \(settings.host):\(settings.port): \(reason). Choose another --port (or IDCA_PORT, or make run PORT=…).")
         }
@@ -106,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let checkpoint = try await wiring.auditService.checkpoint(with: wiring.keys.audit) {
             logger.info("audit checkpoint", metadata: ["sequence": "\(checkpoint.sequence)", "hash": "\(checkpoint.hash)"])
         }
-        await storage.close()
+        await database.close()
         logger.info("stopped")
     }
 }

@@ -38,18 +38,16 @@ struct Storage: Sendable {
             do {
                 if access == .existing {
                     // A database with no idca schema is not "existing": check before migrating anything.
-                    do {
-                        await (try PostgresBackend(url: location, readingOnly: true, requiredMigration: "0001_certification")).close()
-                    } catch is PostgresBackend.OutOfDateSchema {
-                        throw CommandFailure("there is no idca database at \(try PostgresLocation(url: location).display) (check --database or IDCA_DATABASE).")
-                    }
+                    await (try PostgresBackend(url: location, readingOnly: true, requiredMigration: "0001_certification")).close()
                 }
                 database = try await PostgresBackend(url: location, readingOnly: access == .readOnly)
-            } catch let failure as CommandFailure {
-                throw failure
+            } catch let failure as PostgresBackend.Unreachable {
+                throw CommandFailure("\(failure).")
+            } catch let failure as PostgresBackend.NoSchema {
+                throw CommandFailure("\(failure).")
             } catch {
                 let display = (try? PostgresLocation(url: location).display) ?? "the PostgreSQL URL"
-                throw CommandFailure("cannot open the database \(display): \(String(reflecting: error))")
+                throw CommandFailure("cannot open the database \(display): \(PostgresBackend.describe(error))")
             }
             return Storage(
                 registry: PostgresRegistry(database: database), decisions: PostgresDecisionLedger(database: database),

@@ -1,6 +1,8 @@
 import Foundation
 import IDCACore
 import Logging
+import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 
@@ -18,14 +20,25 @@ public final class PostgresBackend: Sendable {
     private let running: Task<Void, Never>
     /// Where the database is, without the password: for logs and messages.
     public let displayLocation: String
+    /// Sites recently found by API key hash (`PostgresSiteDirectory`).
+    let siteCredentials = SiteCredentialCache()
 
     /// Connects, and (unless `readingOnly`) brings the schema up to date under an advisory lock, so
     /// that instances starting together never both migrate. `readingOnly` sessions can write
     /// nothing (`default_transaction_read_only`) and run no migration; they throw
     /// `OutOfDateSchema` when the schema lacks `requiredMigration`.
-    public init(url: String, readingOnly: Bool = false, requiredMigration: String = PostgresMigrations.latest,
+    public init(url: String, readingOnly: Bool = false, requiredMigration: String = "0002_audit_statistics",
                 logger: Logger = Logger(label: "idca.postgres")) async throws {
         let location = try PostgresLocation(url: url)
+        // One plain connection first: its failure says what is wrong (refused, no such database, a
+        // bad password), where the pool would only report that it gave up.
+        do {
+            let probe = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: location.connectionConfiguration, id: 0, logger: logger).get()
+            try? await probe.close()
+        } catch {
+            throw Unreachable(location: location.display, reason: PostgresBackend.describe(error))
+        }
         var configuration = location.configuration
         configuration.options.additionalStartupParameters = [
             ("synchronous_commit", "on"),
@@ -47,6 +60,7 @@ public final class PostgresBackend: Sendable {
         do {
             if readingOnly {
                 let applied = try await PostgresMigrations.applied(client, logger: logger)
+                if applied.isEmpty { throw NoSchema(location: location.display) }
                 guard applied.contains(requiredMigration) else { throw OutOfDateSchema(migration: requiredMigration) }
             } else {
                 try await PostgresMigrations.migrate(client, logger: logger)
@@ -56,6 +70,29 @@ public final class PostgresBackend: Sendable {
             await running.value
             throw error
         }
+    }
+
+    /// The server could not be reached or refused the connection.
+    public struct Unreachable: Error, CustomStringConvertible {
+        public let location: String
+        public let reason: String
+        public var description: String { "cannot connect to \(location): \(reason)" }
+    }
+
+    /// A database opened for reading that holds no idca schema at all.
+    public struct NoSchema: Error, CustomStringConvertible {
+        public let location: String
+        public var description: String { "there is no idca database at \(location) (check --database or IDCA_DATABASE)" }
+    }
+
+    /// What went wrong, for an operator: the server's message and SQLSTATE, or the network's error.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        if let info = error.serverInfo {
+            return (info[.message] ?? "the server refused") + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        if let underlying = error.underlying { return String(describing: underlying) }
+        return String(describing: error.code)
     }
 
     /// A database opened for reading whose schema is older than what the reader needs.
@@ -104,6 +141,8 @@ public final class PostgresBackend: Sendable {
 /// (connections per instance, 1–200, default 16).
 public struct PostgresLocation: Sendable {
     public var configuration: PostgresClient.Configuration
+    /// The same, for a single connection.
+    public var connectionConfiguration: PostgresConnection.Configuration
     public var poolSize: Int
     public var display: String
 
@@ -136,18 +175,32 @@ public struct PostgresLocation: Sendable {
         if let socketDirectory = parameters["host"], socketDirectory.hasPrefix("/") {
             configuration = .init(unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: username, password: password,
                                   database: database)
+            connectionConfiguration = .init(unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: username, password: password,
+                                            database: database)
             display = "postgres://\(username)@[\(socketDirectory)]:\(port)/\(database ?? username)"
             return
         }
         let tls: PostgresClient.Configuration.TLS
-        switch parameters["sslmode"] ?? "prefer" {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require": tls = .require(.makeClientConfiguration())
-        case let other: throw Invalid(description: "sslmode must be disable, prefer or require, not '\(other)'")
+        let connectionTLS: PostgresConnection.Configuration.TLS
+        do {
+            switch parameters["sslmode"] ?? "prefer" {
+            case "disable":
+                (tls, connectionTLS) = (.disable, .disable)
+            case "prefer":
+                (tls, connectionTLS) = (.prefer(.makeClientConfiguration()), .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
+            case "require":
+                (tls, connectionTLS) = (.require(.makeClientConfiguration()), .require(try NIOSSLContext(configuration: .makeClientConfiguration())))
+            case let other:
+                throw Invalid(description: "sslmode must be disable, prefer or require, not '\(other)'")
+            }
+        } catch let error as Invalid {
+            throw error
+        } catch {
+            throw Invalid(description: "cannot set up TLS: \(error)")
         }
         let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        connectionConfiguration = .init(host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
         display = "postgres://\(username)@\(host):\(port)/\(database ?? username)"
     }
 }

@@ -1,5 +1,7 @@
 import IDCACore
+import Logging
 import PostgresNIO
+import Synchronization
 
 /// Decisions and the tokens they issued.
 public struct PostgresDecisionLedger: DecisionLedger {
@@ -10,40 +12,60 @@ public struct PostgresDecisionLedger: DecisionLedger {
     }
 
     public func record(_ decision: DecisionRecord, audit: [AuditEvent]) async throws {
-        try await database.write { connection, batch in
-            let rejection = decision.rejection
-            try await connection.query("""
-                INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                          region_code, subject_ref, decided_at)
-                VALUES (\(decision.applicationID.rawValue), \(decision.subjectType.rawValue), \(decision.isApproved ? "approved" : "rejected"),
-                        \(rejection?.reason), \(rejection?.internalReason), \(rejection?.field?.rawValue), \(rejection?.message),
-                        \(decision.site?.rawValue), \(decision.regionCode.map(Int64.init)), \(decision.subjectReference), \(decision.decidedAt))
-                """, logger: database.logger)
-            // Counted and audited at the end of the batch's transaction: with this row or not at all.
-            batch.count(decision)
-            batch.append(audit)
-        }
+        // Inserted, counted and audited with the rest of its batch (`PostgresWriteBatcher.flush`).
+        try await database.write { _, batch in batch.record(decision, audit: audit) }
     }
 
     public func recordIssued(_ token: IssuedToken, for application: ApplicationID, audit: [AuditEvent]) async throws {
-        try await database.write { connection, batch in
-            // The token is stored only for an approved application that has none yet.
-            let rows = try await connection.query("""
-                WITH claimed AS (
-                    UPDATE applications SET token_id = \(token.tokenID)
-                    WHERE id = \(application.rawValue) AND status = 'approved' AND token_id IS NULL RETURNING id
-                )
-                INSERT INTO tokens (id, digest, application_id, subject_type, subject_ref, audience, assurance, organization_name,
-                                    issued_at, expires_at)
-                SELECT \(token.tokenID), \(token.digest), id, \(token.subjectType.rawValue), \(token.subjectReference),
-                       \(token.audience?.rawValue), \(token.assurance), \(token.organizationName), \(token.issuedAt), \(token.expiresAt)
-                FROM claimed RETURNING id
-                """, logger: database.logger)
-            guard try await rows.collect().count == 1 else {
-                throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be recorded.",
-                                detail: "recordIssued for an application that is not approved or already has a token")
-            }
-            batch.append(audit)
+        try await database.write { _, batch in batch.recordIssued(token, for: application, audit: audit) }
+    }
+
+    /// The application rows of a batch's decisions, in one statement. NULLs travel as empty strings
+    /// (and -1 for the region), which no stored value is.
+    static func insert(_ decisions: [DecisionRecord], on connection: PostgresConnection, logger: Logger) async throws {
+        func column(_ value: (DecisionRecord) -> String?) -> [String] { decisions.map { value($0) ?? "" } }
+        try await connection.query("""
+            INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
+                                      region_code, subject_ref, decided_at)
+            SELECT id, subject_type, status, NULLIF(reason, ''), NULLIF(internal_reason, ''), NULLIF(field, ''), NULLIF(message, ''),
+                   NULLIF(site_id, ''), NULLIF(region_code, -1), NULLIF(subject_ref, ''), decided_at
+            FROM unnest(\(column { $0.applicationID.rawValue })::TEXT[], \(column { $0.subjectType.rawValue })::TEXT[],
+                        \(column { $0.isApproved ? "approved" : "rejected" })::TEXT[], \(column { $0.rejection?.reason })::TEXT[],
+                        \(column { $0.rejection?.internalReason })::TEXT[], \(column { $0.rejection?.field?.rawValue })::TEXT[],
+                        \(column { $0.rejection?.message })::TEXT[], \(column { $0.site?.rawValue })::TEXT[],
+                        \(decisions.map { Int64($0.regionCode ?? -1) })::BIGINT[], \(column { $0.subjectReference })::TEXT[],
+                        \(decisions.map(\.decidedAt))::BIGINT[])
+                AS x(id, subject_type, status, reason, internal_reason, field, message, site_id, region_code, subject_ref, decided_at)
+            """, logger: logger)
+    }
+
+    /// The token rows of a batch, in one statement: each is stored only for an approved application
+    /// that has no token yet, and the statement fails unless every one was.
+    static func insert(_ issued: [(token: IssuedToken, application: ApplicationID)], on connection: PostgresConnection,
+                       logger: Logger) async throws {
+        func column(_ value: (IssuedToken) -> String?) -> [String] { issued.map { value($0.token) ?? "" } }
+        let rows = try await connection.query("""
+            WITH x AS (
+                SELECT * FROM unnest(\(column(\.tokenID))::TEXT[], \(column(\.digest))::TEXT[], \(issued.map(\.application.rawValue))::TEXT[],
+                                     \(column(\.subjectType.rawValue))::TEXT[], \(column(\.subjectReference))::TEXT[],
+                                     \(column { $0.audience?.rawValue })::TEXT[], \(column(\.assurance))::TEXT[],
+                                     \(column(\.organizationName))::TEXT[], \(issued.map(\.token.issuedAt))::BIGINT[],
+                                     \(issued.map(\.token.expiresAt))::BIGINT[])
+                    AS x(id, digest, application_id, subject_type, subject_ref, audience, assurance, organization_name, issued_at, expires_at)
+            ), claimed AS (
+                UPDATE applications SET token_id = x.id FROM x
+                WHERE applications.id = x.application_id AND applications.status = 'approved' AND applications.token_id IS NULL
+                RETURNING applications.id
+            )
+            INSERT INTO tokens (id, digest, application_id, subject_type, subject_ref, audience, assurance, organization_name,
+                                issued_at, expires_at)
+            SELECT x.id, x.digest, x.application_id, x.subject_type, x.subject_ref, NULLIF(x.audience, ''), x.assurance,
+                   NULLIF(x.organization_name, ''), x.issued_at, x.expires_at
+            FROM x JOIN claimed ON claimed.id = x.application_id RETURNING id
+            """, logger: logger)
+        guard try await rows.collect().count == issued.count else {
+            throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be recorded.",
+                            detail: "recordIssued for an application that is not approved or already has a token")
         }
     }
 
@@ -90,31 +112,51 @@ public struct PostgresTokenLedger: TokenLedger {
     }
 
     public func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
-        try await database.write { connection, batch in
-            let rows = try await connection.query("""
-                SELECT * FROM idca_redeem(\(redemption.tokenID), \(redemption.digest), \(redemption.site.rawValue),
-                                          \(Int64(redemption.maxAccounts)), \(redemption.redeemedAt))
-                """, logger: database.logger)
-            var outcome = RedemptionOutcome.unknownToken
-            for try await row in rows {
-                let cells = row.makeRandomAccess()
-                let kind = try cells[0].decode(String.self)
-                guard kind != "unknown_token" else { break }
-                let token = IssuedToken(
-                    tokenID: try cells[2].decode(String.self), digest: try cells[3].decode(String.self),
-                    issuedAt: try cells[4].decode(Int64.self), expiresAt: try cells[5].decode(Int64.self),
-                    audience: try cells[6].decode(String?.self).flatMap(SiteID.init(rawValue:)), assurance: try cells[7].decode(String.self),
-                    subjectType: SubjectType(rawValue: try cells[8].decode(String.self)) ?? .individual,
-                    subjectReference: try cells[9].decode(String.self), organizationName: try cells[10].decode(String?.self))
-                switch kind {
-                case "redeemed": outcome = .redeemed(token, accountsForSubject: Int(try cells[1].decode(Int64.self)))
-                case "already_used": outcome = .alreadyUsed
-                default: outcome = .accountLimitReached
-                }
-            }
-            batch.append([audit(outcome)])
-            return outcome
+        let pending = try await database.write { _, batch in batch.redeem(redemption, audit: audit) }
+        // Set by the batch before it committed; the write returns only after the commit.
+        guard let outcome = pending.outcome else {
+            throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be checked.",
+                            detail: "a redemption's batch committed without deciding it")
         }
+        return outcome
+    }
+
+    /// Decides a batch's redemptions in one statement, in order: a later redemption of the same token
+    /// sees the earlier one (`idca_redeem` is volatile, so each call sees what the previous calls did).
+    static func redeem(_ redemptions: [Redemption], on connection: PostgresConnection, logger: Logger) async throws -> [RedemptionOutcome] {
+        let rows = try await connection.query("""
+            SELECT r.* FROM unnest(\(redemptions.map(\.tokenID))::TEXT[], \(redemptions.map(\.digest))::TEXT[],
+                                   \(redemptions.map(\.site.rawValue))::TEXT[], \(redemptions.map { Int64($0.maxAccounts) })::BIGINT[],
+                                   \(redemptions.map(\.redeemedAt))::BIGINT[]) WITH ORDINALITY AS x(token, digest, site, maximum, at, n)
+            CROSS JOIN LATERAL idca_redeem(x.token, x.digest, x.site, x.maximum, x.at) AS r
+            ORDER BY x.n
+            """, logger: logger)
+        var outcomes: [RedemptionOutcome] = []
+        outcomes.reserveCapacity(redemptions.count)
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let kind = try cells[0].decode(String.self)
+            guard kind != "unknown_token" else {
+                outcomes.append(.unknownToken)
+                continue
+            }
+            let token = IssuedToken(
+                tokenID: try cells[2].decode(String.self), digest: try cells[3].decode(String.self),
+                issuedAt: try cells[4].decode(Int64.self), expiresAt: try cells[5].decode(Int64.self),
+                audience: try cells[6].decode(String?.self).flatMap(SiteID.init(rawValue:)), assurance: try cells[7].decode(String.self),
+                subjectType: SubjectType(rawValue: try cells[8].decode(String.self)) ?? .individual,
+                subjectReference: try cells[9].decode(String.self), organizationName: try cells[10].decode(String?.self))
+            switch kind {
+            case "redeemed": outcomes.append(.redeemed(token, accountsForSubject: Int(try cells[1].decode(Int64.self))))
+            case "already_used": outcomes.append(.alreadyUsed)
+            default: outcomes.append(.accountLimitReached)
+            }
+        }
+        guard outcomes.count == redemptions.count else {
+            throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be checked.",
+                            detail: "idca_redeem returned \(outcomes.count) rows for \(redemptions.count) redemptions")
+        }
+        return outcomes
     }
 }
 
@@ -137,10 +179,17 @@ public struct PostgresSiteDirectory: SiteDirectory {
         }
     }
 
-    static let columns = "id, name, licence, max_accounts, suspended, created_at"
-
+    /// Every verify call authenticates its site; on PostgreSQL that lookup is a network round trip
+    /// and a good part of the call's cost, so a found site is remembered for
+    /// `SiteCredentialCache.lifetime` (2 s). A suspension made on this instance takes effect at once;
+    /// one made on another instance within that time.
     public func site(apiKeyHash: String) async throws -> Site? {
-        try await sites(PostgresQuery("SELECT id, name, licence, max_accounts, suspended, created_at FROM sites WHERE api_key_hash = \(apiKeyHash)")).first
+        if let site = database.siteCredentials.site(apiKeyHash: apiKeyHash) { return site }
+        let site = try await sites(PostgresQuery("""
+            SELECT id, name, licence, max_accounts, suspended, created_at FROM sites WHERE api_key_hash = \(apiKeyHash)
+            """)).first
+        if let site { database.siteCredentials.remember(site, apiKeyHash: apiKeyHash) }
+        return site
     }
 
     public func site(id: SiteID) async throws -> Site? {
@@ -168,8 +217,39 @@ public struct PostgresSiteDirectory: SiteDirectory {
             let rows = try await connection.query("UPDATE sites SET suspended = \(suspended) WHERE id = \(id.rawValue) RETURNING id",
                                                   logger: database.logger)
             guard try await rows.collect().count == 1 else { return false }
+            database.siteCredentials.forget(id)
             batch.append([audit])
             return true
         }
+    }
+}
+
+/// Sites found by API key hash, for a short while (`PostgresSiteDirectory.site(apiKeyHash:)`).
+/// Unknown keys are never remembered, so guessing cannot fill it.
+final class SiteCredentialCache: Sendable {
+    static let lifetime: Duration = .seconds(2)
+    private static let capacity = 10_000
+    private let entries = Mutex<[String: (site: Site, until: ContinuousClock.Instant)]>([:])
+
+    func site(apiKeyHash: String) -> Site? {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            guard let entry = entries[apiKeyHash] else { return nil }
+            if entry.until > now { return entry.site }
+            entries[apiKeyHash] = nil
+            return nil
+        }
+    }
+
+    func remember(_ site: Site, apiKeyHash: String) {
+        let until = ContinuousClock.now + Self.lifetime
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[apiKeyHash] = (site, until)
+        }
+    }
+
+    func forget(_ id: SiteID) {
+        entries.withLock { entries in entries = entries.filter { $0.value.site.id != id } }
     }
 }

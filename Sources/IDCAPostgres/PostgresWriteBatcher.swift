@@ -6,15 +6,20 @@ import Synchronization
 /// Group commit on PostgreSQL: concurrent writers queue their work, and one transaction — one
 /// synced commit — carries a whole batch.
 ///
-/// Every write that changes state also appends to the audit chain and most count decisions, and
-/// both must serialize across instances (one linear chain; exact counters). So jobs only do their
-/// own rows and leave their audit events and decisions to the batch (`Batch`); at the end of the
-/// transaction the batch takes the chain lock, links every event after the head, adds up the
-/// counters and commits. The lock is held for that end phase and the commit only, and one lock
-/// covers a whole batch, so two instances take turns per batch, not per request.
+/// Every write that changes state also appends to the audit chain, and the chain must stay one
+/// linear chain across instances; so each batch's transaction first takes the chain lock (a
+/// transaction-level advisory lock), which serializes the batches of all instances. Holding it from
+/// the start means that two batches never hold row locks at once, so they cannot deadlock (two
+/// instances redeeming the same subjects in different orders otherwise wait a second for
+/// PostgreSQL's deadlock detector).
 ///
-/// A job that throws (or any failure inside a job) rolls the batch back; the jobs are then run
-/// again one per transaction, so that the failure stays with its own job. Deadlocks and
+/// Since the batches take turns, a batch must be short: the hot writes — decisions, tokens and
+/// redemptions — are not run one statement per job but left to the batch (`Batch`), which writes
+/// each kind with one set-based statement at the end. A batch of any size is then about ten round
+/// trips: lock, redemptions, applications, tokens, audit head and entries, counters, commit.
+///
+/// A job that fails (or a set statement the server refuses) rolls the batch back; the jobs are then
+/// run again one per transaction, so that the failure stays with its own job. Deadlocks and
 /// serialization failures, which PostgreSQL resolves by aborting one side, are retried. No caller
 /// hears of success before its transaction's COMMIT has returned (`GroupCommitQueue`).
 final class PostgresWriteBatcher: Sendable {
@@ -22,11 +27,38 @@ final class PostgresWriteBatcher: Sendable {
     final class Batch: @unchecked Sendable {
         fileprivate(set) var audit: [AuditEvent] = []
         fileprivate(set) var decisions: [DecisionRecord] = []
+        fileprivate(set) var issued: [(token: IssuedToken, application: ApplicationID, audit: [AuditEvent])] = []
+        fileprivate(set) var redemptions: [PendingRedemption] = []
 
         /// Links `events` into the chain, at the end of this transaction.
         func append(_ events: [AuditEvent]) { audit += events }
-        /// Counts `decision` in the statistics, at the end of this transaction.
-        func count(_ decision: DecisionRecord) { decisions.append(decision) }
+        /// Records `decision` (its application row, its counters and `events`).
+        func record(_ decision: DecisionRecord, audit events: [AuditEvent]) {
+            decisions.append(decision)
+            audit += events
+        }
+        /// Records a token issued for an approved application that has none yet.
+        func recordIssued(_ token: IssuedToken, for application: ApplicationID, audit events: [AuditEvent]) {
+            issued.append((token, application, events))
+        }
+        /// Redeems at the end of the transaction; the outcome is read once the batch has committed.
+        func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) -> PendingRedemption {
+            let pending = PendingRedemption(redemption: redemption, audit: audit)
+            redemptions.append(pending)
+            return pending
+        }
+    }
+
+    /// A redemption decided at the end of its batch.
+    final class PendingRedemption: @unchecked Sendable {
+        let redemption: Redemption
+        let audit: @Sendable (RedemptionOutcome) -> AuditEvent
+        fileprivate(set) var outcome: RedemptionOutcome?
+
+        init(redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) {
+            self.redemption = redemption
+            self.audit = audit
+        }
     }
 
     typealias Job<T> = @Sendable (PostgresConnection, Batch) async throws -> T
@@ -103,22 +135,27 @@ final class PostgresWriteBatcher: Sendable {
                 let learned = try await client.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
+                        try await PostgresAuditLog.lockChain(connection, logger: logger)
                         let batch = Batch()
                         for job in jobs {
                             do {
                                 try await job(connection, batch)
-                            } catch let error as PSQLError where error.isTransient {
+                            } catch let error as PSQLError where error.isTransient || error.serverInfo == nil {
                                 throw error
                             } catch {
                                 throw JobFailure(underlying: error)
                             }
                         }
-                        if !batch.audit.isEmpty || !batch.decisions.isEmpty {
-                            try await PostgresAuditLog.lockChain(connection, logger: logger)
+                        let learned: [String: Int64]
+                        do {
+                            learned = try await flush(batch, on: connection, known: labels.ids.withLock { $0 }, logger: logger)
+                        } catch let error as PSQLError where error.isTransient || error.serverInfo == nil {
+                            throw error
+                        } catch {
+                            // A set statement refused (a duplicate id, a token for an application that
+                            // is not approved): the jobs run again one by one to find whose it was.
+                            throw JobFailure(underlying: error)
                         }
-                        try await PostgresAuditLog.append(batch.audit, on: connection, logger: logger)
-                        let learned = try await PostgresStatistics.count(batch.decisions, on: connection, known: labels.ids.withLock { $0 },
-                                                                         logger: logger)
                         try await connection.query("COMMIT", logger: logger)
                         return learned
                     } catch {
@@ -133,6 +170,30 @@ final class PostgresWriteBatcher: Sendable {
                 attempt += 1
             }
         }
+    }
+}
+
+extension PostgresWriteBatcher {
+    /// Writes what the batch's jobs left, one statement per kind, in the transaction that holds the
+    /// chain lock; returns the statistics labels it learned.
+    fileprivate static func flush(_ batch: Batch, on connection: PostgresConnection, known: [String: Int64],
+                                  logger: Logger) async throws -> [String: Int64] {
+        if !batch.redemptions.isEmpty {
+            let outcomes = try await PostgresTokenLedger.redeem(batch.redemptions.map(\.redemption), on: connection, logger: logger)
+            for (pending, outcome) in zip(batch.redemptions, outcomes) {
+                pending.outcome = outcome
+                batch.append([pending.audit(outcome)])
+            }
+        }
+        if !batch.decisions.isEmpty {
+            try await PostgresDecisionLedger.insert(batch.decisions, on: connection, logger: logger)
+        }
+        if !batch.issued.isEmpty {
+            try await PostgresDecisionLedger.insert(batch.issued.map { ($0.token, $0.application) }, on: connection, logger: logger)
+            for entry in batch.issued { batch.append(entry.audit) }
+        }
+        try await PostgresAuditLog.append(batch.audit, on: connection, logger: logger)
+        return try await PostgresStatistics.count(batch.decisions, on: connection, known: known, logger: logger)
     }
 }
 

@@ -11,6 +11,9 @@ import argparse, json, os, re, signal, subprocess, sys, tempfile, time, urllib.e
 import yaml
 from jsonschema import Draft202012Validator
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Support"))
+from serving import announced_port  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEC = yaml.safe_load(open(os.path.join(ROOT, "Docs", "API.openapi.yaml")))
 passed, failed = 0, 0
@@ -59,14 +62,9 @@ class Server:
     def start(self):
         self.log = open(os.path.join(self.directory, "serve.log"), "w+")
         self.process = subprocess.Popen([self.idca, "serve", "--port", "0"], cwd=self.directory, stderr=self.log, stdout=self.log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            self.log.seek(0)
-            found = re.search(r"address=127\.0\.0\.1:(\d+) \[IDCACommands\] listening", self.log.read())
-            if found:
-                self.port = int(found.group(1))
-                return
-            time.sleep(0.1)
+        self.port = announced_port(self.log, self.process, 30)
+        if self.port is not None:
+            return
         self.process.kill()
         self.process.wait()
         raise RuntimeError("the server did not start:\n" + open(self.log.name).read())

@@ -191,6 +191,9 @@ struct StorageContractTests {
         #expect(try await store.sites.site(apiKeyHash: "hash-2") == nil)
         #expect(try await store.sites.setSuspended(Self.site, true, audit: Self.event("suspended")))
         #expect(try await store.sites.site(id: Self.site)?.isSuspended == true)
+        #expect(try await store.sites.site(apiKeyHash: "hash-1")?.isSuspended == true, "a suspension is seen at once by key too")
+        #expect(try await store.sites.setSuspended(Self.site, false, audit: Self.event("resumed")))
+        #expect(try await store.sites.site(apiKeyHash: "hash-1")?.isSuspended == false)
         #expect(try await store.sites.setSuspended(Self.otherSite, true, audit: Self.event("suspended")) == false)
         #expect(try await store.sites.sites().count == 1)
     }

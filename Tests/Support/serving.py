@@ -1,0 +1,20 @@
+"""Shared by the live-server test scripts: how `idca serve --port 0` tells its port."""
+import re
+import time
+
+LISTENING = re.compile(r"address=127\.0\.0\.1:(\d+) \[IDCACommands\] listening")
+
+
+def announced_port(log, process, timeout):
+    """The port from the server's `listening` log line (`log`: the file its output goes to), or None
+    once `timeout` seconds have passed or the process has exited without announcing one."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        log.seek(0)
+        found = LISTENING.search(log.read())
+        if found:
+            return int(found.group(1))
+        if process.poll() is not None:
+            return None
+        time.sleep(0.05)
+    return None
