@@ -56,8 +56,14 @@ struct Wiring {
                     """)
             }
         }
+        for key in recorded where key.isRevoked && (key.keyID == keys.signing.keyID || key.keyID == keys.audit.keyID) {
+            throw CommandFailure("""
+                the \(key.purpose) key \(key.keyID) in \(keysDirectory)/ is revoked in \(storage.location); refusing to sign with it. \
+                Move its file away and run `idca keys generate` for a new one.
+                """)
+        }
         var tokenKeys = [keys.signing.publicKey]
-        for key in recorded where key.purpose == "token-signing" && key.keyID != keys.signing.keyID {
+        for key in recorded where key.purpose == "token-signing" && key.keyID != keys.signing.keyID && !key.isRevoked {
             guard let pem = key.publicKey, let publicKey = try? TokenVerificationKey(pemRepresentation: pem), publicKey.keyID == key.keyID else {
                 throw CommandFailure("the token-signing key \(key.keyID) recorded in \(storage.location) is damaged; refusing to start.")
             }

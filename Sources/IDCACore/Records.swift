@@ -126,11 +126,14 @@ public struct RecordedKey: Sendable, Hashable {
     /// The public key in PEM; nil for secret keys, which never leave the key directory.
     public var publicKey: String?
     public var createdAt: Int64
+    /// Set by an operator in the database (`state = 'revoked'`): no longer published or trusted.
+    public var isRevoked: Bool
 
-    public init(purpose: String, keyID: String, publicKey: String?, createdAt: Int64) {
+    public init(purpose: String, keyID: String, publicKey: String?, createdAt: Int64, isRevoked: Bool = false) {
         self.purpose = purpose
         self.keyID = keyID
         self.publicKey = publicKey
         self.createdAt = createdAt
+        self.isRevoked = isRevoked
     }
 }

@@ -18,7 +18,7 @@ public struct PostgresAuditLog: AuditLog {
     /// the head is read: under READ COMMITTED each statement sees what was committed when it began,
     /// so the head read after the lock is granted includes the previous holder's entries.
     static func lockChain(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(\(chainLock))", logger: logger)
+        _ = try await connection.run(SQL.ChainLock.self, logger: logger)
     }
 
     public func append(_ events: [AuditEvent]) async throws {
@@ -46,20 +46,20 @@ public struct PostgresAuditLog: AuditLog {
             columns.hash.append(entry.hash)
             head = AuditHead(sequence: entry.sequence, hash: entry.hash)
         }
-        try await connection.query("""
-            INSERT INTO audit_log (seq, time, type, actor, subject, outcome, reason, object, detail, prev_hash, hash)
-            SELECT * FROM unnest(\(columns.seq)::BIGINT[], \(columns.time)::BIGINT[], \(columns.type)::TEXT[], \(columns.actor)::TEXT[],
-                                 \(columns.subject)::TEXT[], \(columns.outcome)::TEXT[], \(columns.reason)::TEXT[], \(columns.object)::TEXT[],
-                                 \(columns.detail)::TEXT[], \(columns.prevHash)::TEXT[], \(columns.hash)::TEXT[])
-            """, logger: logger)
+        _ = try await connection.run(SQL.AppendAudit.self, logger: logger) { bindings in
+            bindings.append(columns.seq)
+            bindings.append(columns.time)
+            for column in [columns.type, columns.actor, columns.subject, columns.outcome, columns.reason, columns.object, columns.detail,
+                           columns.prevHash, columns.hash] {
+                bindings.append(column)
+            }
+        }
     }
 
     static func currentHead(_ connection: PostgresConnection, logger: Logger) async throws -> AuditHead {
-        let rows = try await connection.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", logger: logger)
-        for try await (sequence, hash) in rows.decode((Int64, String).self) {
-            return AuditHead(sequence: sequence, hash: hash)
-        }
-        return .genesis
+        guard let row = try await connection.run(SQL.ChainHead.self, logger: logger).first else { return .genesis }
+        let (sequence, hash) = try row.decode((Int64, String).self)
+        return AuditHead(sequence: sequence, hash: hash)
     }
 
     public func head() async throws -> AuditHead {

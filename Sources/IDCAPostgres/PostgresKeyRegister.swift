@@ -20,10 +20,12 @@ public struct PostgresKeyRegister: KeyRegister {
                     """, logger: database.logger)
             }
             var recorded: [RecordedKey] = []
-            let rows = try await client.query("SELECT purpose, key_id, public_key, created_at FROM ca_keys ORDER BY created_at, purpose, key_id",
-                                              logger: database.logger)
-            for try await (purpose, keyID, publicKey, createdAt) in rows.decode((String, String, String?, Int64).self) {
-                recorded.append(RecordedKey(purpose: purpose, keyID: keyID, publicKey: publicKey, createdAt: createdAt))
+            let rows = try await client.query("""
+                SELECT purpose, key_id, public_key, created_at, state FROM ca_keys ORDER BY created_at, purpose, key_id
+                """, logger: database.logger)
+            for try await (purpose, keyID, publicKey, createdAt, state) in rows.decode((String, String, String?, Int64, String).self) {
+                recorded.append(RecordedKey(purpose: purpose, keyID: keyID, publicKey: publicKey, createdAt: createdAt,
+                                            isRevoked: state != "active"))
             }
             return recorded
         }

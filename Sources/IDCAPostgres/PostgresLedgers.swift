@@ -20,23 +20,22 @@ public struct PostgresDecisionLedger: DecisionLedger {
         try await database.write { _, batch in batch.recordIssued(token, for: application, audit: audit) }
     }
 
-    /// The application rows of a batch's decisions, in one statement. NULLs travel as empty strings
-    /// (and -1 for the region), which no stored value is.
+    /// The application rows of a batch's decisions, in one statement.
     static func insert(_ decisions: [DecisionRecord], on connection: PostgresConnection, logger: Logger) async throws {
         func column(_ value: (DecisionRecord) -> String?) -> [String] { decisions.map { value($0) ?? "" } }
-        try await connection.query("""
-            INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                      region_code, subject_ref, decided_at)
-            SELECT id, subject_type, status, NULLIF(reason, ''), NULLIF(internal_reason, ''), NULLIF(field, ''), NULLIF(message, ''),
-                   NULLIF(site_id, ''), NULLIF(region_code, -1), NULLIF(subject_ref, ''), decided_at
-            FROM unnest(\(column { $0.applicationID.rawValue })::TEXT[], \(column { $0.subjectType.rawValue })::TEXT[],
-                        \(column { $0.isApproved ? "approved" : "rejected" })::TEXT[], \(column { $0.rejection?.reason })::TEXT[],
-                        \(column { $0.rejection?.internalReason })::TEXT[], \(column { $0.rejection?.field?.rawValue })::TEXT[],
-                        \(column { $0.rejection?.message })::TEXT[], \(column { $0.site?.rawValue })::TEXT[],
-                        \(decisions.map { Int64($0.regionCode ?? -1) })::BIGINT[], \(column { $0.subjectReference })::TEXT[],
-                        \(decisions.map(\.decidedAt))::BIGINT[])
-                AS x(id, subject_type, status, reason, internal_reason, field, message, site_id, region_code, subject_ref, decided_at)
-            """, logger: logger)
+        _ = try await connection.run(SQL.InsertApplications.self, logger: logger) { bindings in
+            bindings.append(column { $0.applicationID.rawValue })
+            bindings.append(column { $0.subjectType.rawValue })
+            bindings.append(column { $0.isApproved ? "approved" : "rejected" })
+            bindings.append(column { $0.rejection?.reason })
+            bindings.append(column { $0.rejection?.internalReason })
+            bindings.append(column { $0.rejection?.field?.rawValue })
+            bindings.append(column { $0.rejection?.message })
+            bindings.append(column { $0.site?.rawValue })
+            bindings.append(decisions.map { Int64($0.regionCode ?? -1) })
+            bindings.append(column { $0.subjectReference })
+            bindings.append(decisions.map(\.decidedAt))
+        }
     }
 
     /// The token rows of a batch, in one statement: each is stored only for an approved application
@@ -44,26 +43,19 @@ public struct PostgresDecisionLedger: DecisionLedger {
     static func insert(_ issued: [(token: IssuedToken, application: ApplicationID)], on connection: PostgresConnection,
                        logger: Logger) async throws {
         func column(_ value: (IssuedToken) -> String?) -> [String] { issued.map { value($0.token) ?? "" } }
-        let rows = try await connection.query("""
-            WITH x AS (
-                SELECT * FROM unnest(\(column(\.tokenID))::TEXT[], \(column(\.digest))::TEXT[], \(issued.map(\.application.rawValue))::TEXT[],
-                                     \(column(\.subjectType.rawValue))::TEXT[], \(column(\.subjectReference))::TEXT[],
-                                     \(column { $0.audience?.rawValue })::TEXT[], \(column(\.assurance))::TEXT[],
-                                     \(column(\.organizationName))::TEXT[], \(issued.map(\.token.issuedAt))::BIGINT[],
-                                     \(issued.map(\.token.expiresAt))::BIGINT[])
-                    AS x(id, digest, application_id, subject_type, subject_ref, audience, assurance, organization_name, issued_at, expires_at)
-            ), claimed AS (
-                UPDATE applications SET token_id = x.id FROM x
-                WHERE applications.id = x.application_id AND applications.status = 'approved' AND applications.token_id IS NULL
-                RETURNING applications.id
-            )
-            INSERT INTO tokens (id, digest, application_id, subject_type, subject_ref, audience, assurance, organization_name,
-                                issued_at, expires_at)
-            SELECT x.id, x.digest, x.application_id, x.subject_type, x.subject_ref, NULLIF(x.audience, ''), x.assurance,
-                   NULLIF(x.organization_name, ''), x.issued_at, x.expires_at
-            FROM x JOIN claimed ON claimed.id = x.application_id RETURNING id
-            """, logger: logger)
-        guard try await rows.collect().count == issued.count else {
+        let rows = try await connection.run(SQL.InsertTokens.self, logger: logger) { bindings in
+            bindings.append(column(\.tokenID))
+            bindings.append(column(\.digest))
+            bindings.append(issued.map(\.application.rawValue))
+            bindings.append(column(\.subjectType.rawValue))
+            bindings.append(column(\.subjectReference))
+            bindings.append(column { $0.audience?.rawValue })
+            bindings.append(column(\.assurance))
+            bindings.append(column(\.organizationName))
+            bindings.append(issued.map(\.token.issuedAt))
+            bindings.append(issued.map(\.token.expiresAt))
+        }
+        guard rows.count == issued.count else {
             throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be recorded.",
                             detail: "recordIssued for an application that is not approved or already has a token")
         }
@@ -121,19 +113,18 @@ public struct PostgresTokenLedger: TokenLedger {
         return outcome
     }
 
-    /// Decides a batch's redemptions in one statement, in order: a later redemption of the same token
-    /// sees the earlier one (`idca_redeem` is volatile, so each call sees what the previous calls did).
+    /// Decides a batch's redemptions in one statement, in order (`SQL.Redeem`).
     static func redeem(_ redemptions: [Redemption], on connection: PostgresConnection, logger: Logger) async throws -> [RedemptionOutcome] {
-        let rows = try await connection.query("""
-            SELECT r.* FROM unnest(\(redemptions.map(\.tokenID))::TEXT[], \(redemptions.map(\.digest))::TEXT[],
-                                   \(redemptions.map(\.site.rawValue))::TEXT[], \(redemptions.map { Int64($0.maxAccounts) })::BIGINT[],
-                                   \(redemptions.map(\.redeemedAt))::BIGINT[]) WITH ORDINALITY AS x(token, digest, site, maximum, at, n)
-            CROSS JOIN LATERAL idca_redeem(x.token, x.digest, x.site, x.maximum, x.at) AS r
-            ORDER BY x.n
-            """, logger: logger)
+        let rows = try await connection.run(SQL.Redeem.self, logger: logger) { bindings in
+            bindings.append(redemptions.map(\.tokenID))
+            bindings.append(redemptions.map(\.digest))
+            bindings.append(redemptions.map(\.site.rawValue))
+            bindings.append(redemptions.map { Int64($0.maxAccounts) })
+            bindings.append(redemptions.map(\.redeemedAt))
+        }
         var outcomes: [RedemptionOutcome] = []
         outcomes.reserveCapacity(redemptions.count)
-        for try await row in rows {
+        for row in rows {
             let cells = row.makeRandomAccess()
             let kind = try cells[0].decode(String.self)
             guard kind != "unknown_token" else {
@@ -185,9 +176,9 @@ public struct PostgresSiteDirectory: SiteDirectory {
     /// one made on another instance within that time.
     public func site(apiKeyHash: String) async throws -> Site? {
         if let site = database.siteCredentials.site(apiKeyHash: apiKeyHash) { return site }
-        let site = try await sites(PostgresQuery("""
-            SELECT id, name, licence, max_accounts, suspended, created_at FROM sites WHERE api_key_hash = \(apiKeyHash)
-            """)).first
+        let site = try await database.read { client in
+            try await client.run(SQL.SiteByKeyHash.self, logger: database.logger) { $0.append(apiKeyHash) }.first.map(Self.site(from:))
+        }
         if let site { database.siteCredentials.remember(site, apiKeyHash: apiKeyHash) }
         return site
     }
@@ -203,13 +194,15 @@ public struct PostgresSiteDirectory: SiteDirectory {
     private func sites(_ query: PostgresQuery) async throws -> [Site] {
         try await database.read { client in
             var sites: [Site] = []
-            let rows = try await client.query(query, logger: database.logger)
-            for try await (id, name, licence, maxAccounts, suspended, createdAt) in rows.decode((String, String, String, Int64, Bool, Int64).self) {
-                sites.append(Site(id: SiteID(uncheckedRawValue: id), name: name, licence: licence, maxAccounts: Int(maxAccounts),
-                                  isSuspended: suspended, createdAt: createdAt))
-            }
+            for try await row in try await client.query(query, logger: database.logger) { sites.append(try Self.site(from: row)) }
             return sites
         }
+    }
+
+    static func site(from row: PostgresRow) throws -> Site {
+        let (id, name, licence, maxAccounts, suspended, createdAt) = try row.decode((String, String, String, Int64, Bool, Int64).self)
+        return Site(id: SiteID(uncheckedRawValue: id), name: name, licence: licence, maxAccounts: Int(maxAccounts), isSuspended: suspended,
+                    createdAt: createdAt)
     }
 
     public func setSuspended(_ id: SiteID, _ suspended: Bool, audit: AuditEvent) async throws -> Bool {

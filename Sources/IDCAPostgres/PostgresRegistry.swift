@@ -14,44 +14,33 @@ public struct PostgresRegistry: RegistryReader, RegistryWriter {
 
     public func resident(residentIDHash: String) async throws -> ResidentRecord? {
         try await database.read { client in
-            let rows = try await client.query("""
-                SELECT name_hash, status, region_code, sealed_phone, sealed_identity FROM residents WHERE id_hash = \(residentIDHash)
-                """, logger: database.logger)
-            for try await (nameHash, status, region, phone, identity) in rows.decode((String, String, Int64, ByteBuffer?, ByteBuffer?).self) {
-                return ResidentRecord(
-                    residentIDHash: residentIDHash, nameHash: nameHash, status: ResidentStatus(rawValue: status) ?? .cancelled,
-                    regionCode: Int(region), sealedPhone: phone.map { Array($0.readableBytesView) },
-                    sealedIdentity: identity.map { Array($0.readableBytesView) })
+            guard let row = try await client.run(SQL.Resident.self, logger: database.logger, { $0.append(residentIDHash) }).first else {
+                return nil
             }
-            return nil
+            let (nameHash, status, region, phone, identity) = try row.decode((String, String, Int64, ByteBuffer?, ByteBuffer?).self)
+            return ResidentRecord(
+                residentIDHash: residentIDHash, nameHash: nameHash, status: ResidentStatus(rawValue: status) ?? .cancelled,
+                regionCode: Int(region), sealedPhone: phone.map { Array($0.readableBytesView) },
+                sealedIdentity: identity.map { Array($0.readableBytesView) })
         }
     }
 
     public func organization(_ key: OrganizationKey) async throws -> OrganizationRecord? {
-        let query: PostgresQuery
-        switch key {
-        case .creditCode(let code):
-            // Organizations registered before 2015 have no credit code in the registry; their
-            // embedded organization code (already checked against the credit code) finds them.
-            query = """
-                SELECT organization_code, credit_code, name, legal_representative, status FROM organizations
-                WHERE credit_code = \(code.canonical)
-                   OR (organization_code = \(code.organizationCode.canonical) AND credit_code IS NULL)
-                ORDER BY credit_code IS NULL LIMIT 1
-                """
-        case .organizationCode(let code):
-            query = """
-                SELECT organization_code, credit_code, name, legal_representative, status FROM organizations
-                WHERE organization_code = \(code.canonical)
-                """
-        }
-        return try await database.read { client in
-            let rows = try await client.query(query, logger: database.logger)
-            for try await (code, credit, name, representative, status) in rows.decode((String, String?, String, String, String).self) {
-                return OrganizationRecord(organizationCode: code, creditCode: credit, name: name, legalRepresentative: representative,
-                                          status: OrganizationStatus(rawValue: status) ?? .cancelled)
+        try await database.read { client in
+            let rows: [PostgresRow]
+            switch key {
+            case .creditCode(let code):
+                rows = try await client.run(SQL.OrganizationByCreditCode.self, logger: database.logger) { bindings in
+                    bindings.append(code.canonical)
+                    bindings.append(code.organizationCode.canonical)
+                }
+            case .organizationCode(let code):
+                rows = try await client.run(SQL.OrganizationByCode.self, logger: database.logger) { $0.append(code.canonical) }
             }
-            return nil
+            guard let row = rows.first else { return nil }
+            let (code, credit, name, representative, status) = try row.decode((String, String?, String, String, String).self)
+            return OrganizationRecord(organizationCode: code, creditCode: credit, name: name, legalRepresentative: representative,
+                                      status: OrganizationStatus(rawValue: status) ?? .cancelled)
         }
     }
 

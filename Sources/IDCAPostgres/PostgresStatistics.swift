@@ -12,7 +12,7 @@ public struct PostgresStatistics: StatisticsReader {
 
     /// Counts `decisions` in the caller's transaction, which holds the chain lock, so that batches of
     /// different instances add to the same counter rows one after another. Every counter table is
-    /// written by one statement (one round trip). `known` are label ids already committed; the
+    /// written by one prepared statement (`SQL.CountDecisions`, one round trip). `known` are label ids already committed; the
     /// labels this transaction had to look up or create are returned, to be remembered once it commits.
     static func count(_ decisions: [DecisionRecord], on connection: PostgresConnection, known: [String: Int64],
                       logger: Logger) async throws -> [String: Int64] {
@@ -40,31 +40,18 @@ public struct PostgresStatistics: StatisticsReader {
         let increments = StatisticsTables.increments(decisions) { kind, value in
             known[kind + ":" + value] ?? learned[kind + ":" + value]!
         }
-        var sql = ""
-        var bindings = PostgresBindings()
-        var parameter = 0
-        for (index, table) in StatisticsTables.tables.enumerated() {
-            let rows = increments.filter { $0.key.table == index }.sorted { $0.key < $1.key }
-            guard !rows.isEmpty else { continue }
-            let columns = table.keyColumns + ["applications", "approved", "rejected"]
-            var arrays = Array(repeating: [Int64](), count: columns.count)
-            for (row, counts) in rows {
-                for (column, value) in (row.keys + [counts.applications, counts.approved, counts.rejected]).enumerated() {
-                    arrays[column].append(value)
+        _ = try await connection.run(SQL.CountDecisions.self, logger: logger) { bindings in
+            for (index, table) in StatisticsTables.tables.enumerated() {
+                let rows = increments.filter { $0.key.table == index }.sorted { $0.key < $1.key }
+                var arrays = Array(repeating: [Int64](), count: table.keyColumns.count + 3)
+                for (row, counts) in rows {
+                    for (column, value) in (row.keys + [counts.applications, counts.approved, counts.rejected]).enumerated() {
+                        arrays[column].append(value)
+                    }
                 }
+                for array in arrays { bindings.append(array) }
             }
-            let placeholders = arrays.map { array in
-                bindings.append(array)
-                parameter += 1
-                return "$\(parameter)::BIGINT[]"
-            }
-            sql += (sql.isEmpty ? "WITH " : ", ") + "t\(index) AS (INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) "
-                + "SELECT * FROM unnest(\(placeholders.joined(separator: ", "))) "
-                + "ON CONFLICT (\(table.primaryKey.joined(separator: ", "))) DO UPDATE SET "
-                + "applications = \(table.name).applications + excluded.applications, "
-                + "approved = \(table.name).approved + excluded.approved, rejected = \(table.name).rejected + excluded.rejected)"
         }
-        try await connection.query(PostgresQuery(unsafeSQL: sql + " SELECT 1", binds: bindings), logger: logger)
         return learned
     }
 

@@ -68,16 +68,14 @@ final class PostgresWriteBatcher: Sendable {
         var underlying: any Error
     }
 
-    private let client: PostgresClient
-    private let logger: Logger
-    private let queue: GroupCommitQueue<Job<Void>>
     /// Label ids known to be committed (`statistics_labels` rows are never changed or removed).
     final class Labels: Sendable {
         let ids = Mutex<[String: Int64]>([:])
     }
+
+    private let queue: GroupCommitQueue<Job<Void>>
+
     init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
         let labels = Labels()
         // Bounded so that a burst cannot hold the chain lock for long.
         queue = GroupCommitQueue(maximumBatch: 512) { jobs in

@@ -243,6 +243,9 @@ public final class SQLiteDatabase: Sendable {
                     key_id     TEXT NOT NULL,
                     public_key TEXT,
                     created_at INTEGER NOT NULL,
+                    -- 'active' keys are published and trusted; an operator sets 'revoked' to stop that
+                    -- (a node whose own signing key is revoked refuses to start).
+                    state      TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'revoked')),
                     PRIMARY KEY (purpose, key_id)
                 ) WITHOUT ROWID;
                 -- One index, pseudonym and data key per CA: a second could only orphan stored data.

@@ -16,8 +16,9 @@ public struct SQLiteKeyRegister: KeyRegister {
                 try db.execute(sql: "INSERT OR IGNORE INTO ca_keys (purpose, key_id, public_key, created_at) VALUES (?, ?, ?, ?)",
                                arguments: [key.purpose, key.keyID, key.publicKey, key.createdAt])
             }
-            return try Row.fetchAll(db, sql: "SELECT purpose, key_id, public_key, created_at FROM ca_keys ORDER BY created_at, purpose, key_id")
-                .map { RecordedKey(purpose: $0["purpose"], keyID: $0["key_id"], publicKey: $0["public_key"], createdAt: $0["created_at"]) }
+            return try Row.fetchAll(db, sql: "SELECT purpose, key_id, public_key, created_at, state FROM ca_keys ORDER BY created_at, purpose, key_id")
+                .map { RecordedKey(purpose: $0["purpose"], keyID: $0["key_id"], publicKey: $0["public_key"], createdAt: $0["created_at"],
+                                   isRevoked: ($0["state"] as String) != "active") }
         }
     }
 }

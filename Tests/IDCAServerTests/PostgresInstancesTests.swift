@@ -45,7 +45,7 @@ struct PostgresInstancesTests {
         let name = "idca_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await PostgresForTests.admin(url, "CREATE DATABASE \(name)")
         defer { Task { try? await PostgresForTests.admin(url, "DROP DATABASE \(name) WITH (FORCE)") } }
-        await #expect(throws: PostgresBackend.OutOfDateSchema.self) {
+        await #expect(throws: PostgresBackend.NoSchema.self) {
             try await PostgresBackend(url: PostgresForTests.urlOfDatabase(name, on: url), readingOnly: true)
         }
     }
