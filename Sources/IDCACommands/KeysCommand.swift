@@ -52,6 +52,11 @@ struct KeysCommand: AsyncParsableCommand {
             if !created.isEmpty {
                 // Key generation is an act of this CA: recorded in its log, by public key id only.
                 let database = try await Storage.open(storage.databasePath, access: .create)
+                if let audit = created.first(where: { $0.file == KeyDirectory.auditKeyFile }) {
+                    // A new audit key replaces the old one (the refusal above let it through): the old
+                    // key's row is revoked, so that instances enroll the new one.
+                    try await database.keys.revoke(purpose: "audit-signing", except: audit.keyID)
+                }
                 let now = SystemTime().now()
                 try await database.auditLog.append(created.map { key in
                     AuditEvent(.keyGenerated, time: now, actor: commandLineOperator, outcome: "generated", object: key.keyID,

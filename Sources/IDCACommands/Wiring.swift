@@ -62,6 +62,14 @@ struct Wiring {
                 Move its file away and run `idca keys generate` for a new one.
                 """)
         }
+        // One audit key per CA: `idca audit verify` checks every checkpoint with it, so a node
+        // signing with another would make the log look tampered with.
+        if let other = recorded.first(where: { $0.purpose == "audit-signing" && !$0.isRevoked && $0.keyID != keys.audit.keyID }) {
+            throw CommandFailure("""
+                \(keysDirectory)/\(KeyDirectory.auditKeyFile) is not the audit key \(storage.location) uses (key id \(keys.audit.keyID), \
+                recorded \(other.keyID)). Every instance on one database needs the same key files: copy them from the first instance.
+                """)
+        }
         var tokenKeys = [keys.signing.publicKey]
         for key in recorded where key.purpose == "token-signing" && key.keyID != keys.signing.keyID && !key.isRevoked {
             guard let pem = key.publicKey, let publicKey = try? TokenVerificationKey(pemRepresentation: pem), publicKey.keyID == key.keyID else {

@@ -93,8 +93,11 @@ public protocol StatisticsReader: Sendable {
 /// data) that every instance must hold identically.
 public protocol KeyRegister: Sendable {
     /// Records each of `keys` not recorded yet, except a secret key whose purpose already has a
-    /// different one (at most one per purpose is ever recorded), and returns every recorded key.
+    /// different one, or an audit key while another is active (at most one of each is), and
+    /// returns every recorded key.
     func enroll(_ keys: [RecordedKey]) async throws -> [RecordedKey]
+    /// Marks every active key of `purpose` but `keyID` revoked (a key deliberately replaced).
+    func revoke(purpose: String, except keyID: String) async throws
 }
 
 extension RegistryWriter {

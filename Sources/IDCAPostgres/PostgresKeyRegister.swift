@@ -11,8 +11,8 @@ public struct PostgresKeyRegister: KeyRegister {
 
     public func enroll(_ keys: [RecordedKey]) async throws -> [RecordedKey] {
         try await database.read { client in
-            // Autocommit inserts: DO NOTHING also covers a second secret key for a purpose (the
-            // partial unique index), so two instances enrolling at once leave one key per purpose.
+            // Autocommit inserts: DO NOTHING also covers a second secret key, or a second active audit
+            // key (the partial unique indexes), so two instances enrolling at once leave one of each.
             for key in keys {
                 try await client.query("""
                     INSERT INTO ca_keys (purpose, key_id, public_key, created_at)
@@ -28,6 +28,14 @@ public struct PostgresKeyRegister: KeyRegister {
                                             isRevoked: state != "active"))
             }
             return recorded
+        }
+    }
+
+    public func revoke(purpose: String, except keyID: String) async throws {
+        try await database.read { client in
+            try await client.query("""
+                UPDATE ca_keys SET state = 'revoked' WHERE purpose = \(purpose) AND key_id <> \(keyID) AND state = 'active'
+                """, logger: database.logger)
         }
     }
 }

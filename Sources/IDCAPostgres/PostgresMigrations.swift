@@ -277,6 +277,8 @@ public enum PostgresMigrations {
             );
             -- One index, pseudonym and data key per CA: a second could only orphan stored data.
             CREATE UNIQUE INDEX ca_keys_one_secret ON ca_keys (purpose) WHERE purpose IN ('index', 'pseudonym', 'data');
+            -- And one active audit key: every checkpoint is checked with it.
+            CREATE UNIQUE INDEX ca_keys_one_audit ON ca_keys (purpose) WHERE purpose = 'audit-signing' AND state = 'active';
             """),
     ]
 }

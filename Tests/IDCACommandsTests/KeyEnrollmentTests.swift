@@ -95,4 +95,29 @@ struct KeyEnrollmentTests {
         #expect(afterRevocation.tokenKeys.map(\.keyID) == [signingB], "a revoked key is neither published nor trusted")
         await afterRevocation.close()
     }
+
+    @Test func oneAuditKeyPerDatabaseUnlessDeliberatelyReplaced() throws {
+        let directory = NSTemporaryDirectory() + "idca-enroll-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = ["--database", directory + "/idca.sqlite"]
+        #expect(try Idca.run(["keys", "generate", "--keys", directory + "/a"] + database).status == 0)
+        #expect(try Idca.run(["sites", "list", "--keys", directory + "/a"] + database).status == 0)
+        // Node B: A's secret keys, but an audit key of its own — its checkpoints would not verify.
+        try FileManager.default.createDirectory(atPath: directory + "/b", withIntermediateDirectories: true)
+        for file in ["index.key", "pseudonym.key", "data.key", "token-signing.pem"] {
+            try FileManager.default.copyItem(atPath: directory + "/a/" + file, toPath: directory + "/b/" + file)
+        }
+        #expect(try Idca.run(["keys", "generate", "--keys", directory + "/b", "--database", directory + "/scratch.sqlite"]).status == 0)
+        let refused = try Idca.run(["sites", "list", "--keys", directory + "/b"] + database)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("audit-signing.pem is not the audit key"), "\(refused.stderr)")
+
+        // Replacing A's audit key deliberately (keys generate --force-new-keys) retires the old one.
+        #expect(try Idca.run(["audit", "checkpoint", "--keys", directory + "/a"] + database).status == 0)
+        try FileManager.default.removeItem(atPath: directory + "/a/audit-signing.pem")
+        #expect(try Idca.run(["keys", "generate", "--keys", directory + "/a"] + database).status == 1, "refused: checkpoints exist")
+        #expect(try Idca.run(["keys", "generate", "--force-new-keys", "--keys", directory + "/a"] + database).status == 0)
+        #expect(try Idca.run(["sites", "list", "--keys", directory + "/a"] + database).status == 0)
+    }
 }
