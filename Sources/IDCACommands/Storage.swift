@@ -36,11 +36,8 @@ struct Storage: Sendable {
         if PostgresBackend.isURL(location) {
             let database: PostgresBackend
             do {
-                if access == .existing {
-                    // A database with no idca schema is not "existing": check before migrating anything.
-                    await (try PostgresBackend(url: location, readingOnly: true, requiredMigration: "0001_certification")).close()
-                }
-                database = try await PostgresBackend(url: location, readingOnly: access == .readOnly)
+                // A database with no idca schema is not "existing": that is checked before anything is migrated.
+                database = try await PostgresBackend(url: location, readingOnly: access == .readOnly, requiringSchema: access != .create)
             } catch let failure as PostgresBackend.Unreachable {
                 throw CommandFailure("\(failure).")
             } catch let failure as PostgresBackend.NoSchema {

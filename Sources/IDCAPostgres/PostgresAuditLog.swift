@@ -64,11 +64,7 @@ public struct PostgresAuditLog: AuditLog {
 
     public func head() async throws -> AuditHead {
         try await database.read { client in
-            for try await (sequence, hash) in try await client.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                                                                     logger: database.logger).decode((Int64, String).self) {
-                return AuditHead(sequence: sequence, hash: hash)
-            }
-            return .genesis
+            try await client.withConnection { connection in try await Self.currentHead(connection, logger: database.logger) }
         }
     }
 

@@ -27,8 +27,9 @@ public final class PostgresBackend: Sendable {
     /// Connects, and (unless `readingOnly`) brings the schema up to date under an advisory lock, so
     /// that instances starting together never both migrate. `readingOnly` sessions can write
     /// nothing (`default_transaction_read_only`) and run no migration; they throw
-    /// `OutOfDateSchema` when the schema lacks `requiredMigration`.
-    public init(url: String, readingOnly: Bool = false, requiredMigration: String = "0002_audit_statistics",
+    /// `OutOfDateSchema` when the schema lacks `requiredMigration`. With `requiringSchema` (implied
+    /// by `readingOnly`), a database without any idca schema throws `NoSchema` instead of being set up.
+    public init(url: String, readingOnly: Bool = false, requiringSchema: Bool = false, requiredMigration: String = "0002_audit_statistics",
                 logger: Logger = Logger(label: "idca.postgres")) async throws {
         let location = try PostgresLocation(url: url)
         // One plain connection first: its failure says what is wrong (refused, no such database, a
@@ -59,11 +60,12 @@ public final class PostgresBackend: Sendable {
         self.batcher = PostgresWriteBatcher(client: client, logger: logger)
         running = Task { await client.run() }
         do {
-            if readingOnly {
+            if readingOnly || requiringSchema {
                 let applied = try await PostgresMigrations.applied(client, logger: logger)
                 if applied.isEmpty { throw NoSchema(location: location.display) }
-                guard applied.contains(requiredMigration) else { throw OutOfDateSchema(migration: requiredMigration) }
-            } else {
+                if readingOnly && !applied.contains(requiredMigration) { throw OutOfDateSchema(migration: requiredMigration) }
+            }
+            if !readingOnly {
                 try await PostgresMigrations.migrate(client, logger: logger)
             }
         } catch {

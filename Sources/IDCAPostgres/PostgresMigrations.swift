@@ -27,15 +27,14 @@ public enum PostgresMigrations {
                 for migration in migrations where !applied.contains(migration.name) {
                     logger.info("applying migration", metadata: ["migration": "\(migration.name)"])
                     // One transaction per migration: a failed one leaves nothing behind.
-                    try await connection.query("BEGIN", logger: logger)
-                    for statement in statements(migration.sql) {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.transaction(logger: logger) { connection in
+                        for statement in statements(migration.sql) {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await connection.query("INSERT INTO idca_migrations (identifier) VALUES (\(migration.name))", logger: logger)
                     }
-                    try await connection.query("INSERT INTO idca_migrations (identifier) VALUES (\(migration.name))", logger: logger)
-                    try await connection.query("COMMIT", logger: logger)
                 }
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
                 throw error
             }

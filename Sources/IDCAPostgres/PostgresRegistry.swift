@@ -108,8 +108,7 @@ public struct PostgresRegistry: RegistryReader, RegistryWriter {
             thread.start()
             do {
                 let imported = try await database.client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
+                    try await connection.transaction(logger: logger) { connection in
                         // Nothing else writes the registry concurrently: imports take turns.
                         try await connection.query("LOCK TABLE \(unescaped: table) IN SHARE ROW EXCLUSIVE MODE", logger: logger)
                         var isEmpty = false
@@ -136,11 +135,7 @@ public struct PostgresRegistry: RegistryReader, RegistryWriter {
                         }
                         try await PostgresAuditLog.lockChain(connection, logger: logger)
                         try await PostgresAuditLog.append([audit(imported)], on: connection, logger: logger)
-                        try await connection.query("COMMIT", logger: logger)
                         return imported
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
                     }
                 }
                 return imported

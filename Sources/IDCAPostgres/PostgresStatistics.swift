@@ -12,8 +12,9 @@ public struct PostgresStatistics: StatisticsReader {
 
     /// Counts `decisions` in the caller's transaction, which holds the chain lock, so that batches of
     /// different instances add to the same counter rows one after another. Every counter table is
-    /// written by one prepared statement (`SQL.CountDecisions`, one round trip). `known` are label ids already committed; the
-    /// labels this transaction had to look up or create are returned, to be remembered once it commits.
+    /// written by one prepared statement (`SQL.CountDecisions`, one round trip). `known` are label
+    /// ids already committed; the labels this transaction had to look up or create are returned, to
+    /// be remembered once it commits.
     static func count(_ decisions: [DecisionRecord], on connection: PostgresConnection, known: [String: Int64],
                       logger: Logger) async throws -> [String: Int64] {
         guard !decisions.isEmpty else { return [:] }
@@ -61,33 +62,29 @@ public struct PostgresStatistics: StatisticsReader {
             // One connection, one snapshot for the three reads: counters committed between them
             // cannot make the labels and the sums disagree.
             return try await client.withConnection { connection in
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-                do {
-                var dataDays: (first: Int64, last: Int64)?
-                for try await (first, last) in try await connection.query(PostgresQuery(unsafeSQL: StatisticsTables.dataDaysSQL), logger: logger)
-                    .decode((Int64?, Int64?).self) {
-                    if let first, let last { dataDays = (first, last) }
-                }
-                var labels: [Int64: String] = [:]
-                for try await (id, value) in try await connection.query("SELECT id, value FROM statistics_labels", logger: logger)
-                    .decode((Int64, String).self) {
-                    labels[id] = value
-                }
-                let plan = StatisticsTables.plan(for: query, dataDays: dataDays)
-                var bindings = PostgresBindings()
-                for argument in plan.arguments { bindings.append(argument) }
-                var summer = StatisticsTables.Summer(query: query)
-                let width = query.groupBy.count
-                for try await row in try await connection.query(PostgresQuery(unsafeSQL: numbered(plan.sql), binds: bindings), logger: logger) {
-                    let cells = row.makeRandomAccess()
-                    let values = try (0..<(width + 3)).map { try cells[$0].decode(Int64.self) }
-                    summer.add(keys: { values[$0] }, applications: values[width], approved: values[width + 1], rejected: values[width + 2])
-                }
-                try await connection.query("COMMIT", logger: logger)
-                return summer.cells(labels: labels)
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+                try await connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
+                    var dataDays: (first: Int64, last: Int64)?
+                    for try await (first, last) in try await connection.query(PostgresQuery(unsafeSQL: StatisticsTables.dataDaysSQL),
+                                                                              logger: logger).decode((Int64?, Int64?).self) {
+                        if let first, let last { dataDays = (first, last) }
+                    }
+                    var labels: [Int64: String] = [:]
+                    for try await (id, value) in try await connection.query("SELECT id, value FROM statistics_labels", logger: logger)
+                        .decode((Int64, String).self) {
+                        labels[id] = value
+                    }
+                    let plan = StatisticsTables.plan(for: query, dataDays: dataDays)
+                    var bindings = PostgresBindings()
+                    for argument in plan.arguments { bindings.append(argument) }
+                    var summer = StatisticsTables.Summer(query: query)
+                    let width = query.groupBy.count
+                    let rows = try await connection.query(PostgresQuery(unsafeSQL: numbered(plan.sql), binds: bindings), logger: logger)
+                    for try await row in rows {
+                        let cells = row.makeRandomAccess()
+                        let values = try (0..<(width + 3)).map { try cells[$0].decode(Int64.self) }
+                        summer.add(keys: { values[$0] }, applications: values[width], approved: values[width + 1], rejected: values[width + 2])
+                    }
+                    return summer.cells(labels: labels)
                 }
             }
         }

@@ -131,8 +131,7 @@ final class PostgresWriteBatcher: Sendable {
         while true {
             do {
                 let learned = try await client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
+                    try await connection.transaction(logger: logger) { connection in
                         try await PostgresAuditLog.lockChain(connection, logger: logger)
                         let batch = Batch()
                         for job in jobs {
@@ -144,9 +143,8 @@ final class PostgresWriteBatcher: Sendable {
                                 throw JobFailure(underlying: error)
                             }
                         }
-                        let learned: [String: Int64]
                         do {
-                            learned = try await flush(batch, on: connection, known: labels.ids.withLock { $0 }, logger: logger)
+                            return try await flush(batch, on: connection, known: labels.ids.withLock { $0 }, logger: logger)
                         } catch let error as PSQLError where error.isTransient || error.serverInfo == nil {
                             throw error
                         } catch {
@@ -154,11 +152,6 @@ final class PostgresWriteBatcher: Sendable {
                             // is not approved): the jobs run again one by one to find whose it was.
                             throw JobFailure(underlying: error)
                         }
-                        try await connection.query("COMMIT", logger: logger)
-                        return learned
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
                     }
                 }
                 if !learned.isEmpty { labels.ids.withLock { $0.merge(learned) { old, _ in old } } }

@@ -35,6 +35,24 @@ extension PostgresConnection {
     }
 }
 
+extension PostgresConnection {
+    /// `body` in one transaction: committed if it returns, rolled back if it throws, and its error
+    /// rethrown as it is (postgres-nio's `withTransaction` wraps errors, and the callers here tell a
+    /// job's failure, a transient conflict and a lost connection apart).
+    func transaction<T>(_ begin: PostgresQuery = "BEGIN", logger: Logger, isolation: isolated (any Actor)? = #isolation,
+                        _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await query(begin, logger: logger)
+        do {
+            let value = try await body(self)
+            try await query("COMMIT", logger: logger)
+            return value
+        } catch {
+            _ = try? await query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+}
+
 extension PostgresClient {
     /// Runs a prepared statement on a pooled connection and returns its rows, read in full.
     func run<Statement: PreparedSQL>(_ statement: Statement.Type, logger: Logger,
