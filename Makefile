@@ -12,7 +12,8 @@ TODAY        ?= 2026-11-29
 all: build
 
 # Everything the targets need beyond a fresh machine of this kind (Swift, Python 3, the SQLite
-# headers GRDB builds against, jq and openssl for the audit checkpoint recipe, wrk for benchmarks),
+# headers GRDB builds against, jq and openssl for the audit checkpoint recipe, Chromium, its driver and
+# selenium for the browser test, wrk for benchmarks),
 # installed only when missing.
 deps:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { apt-get update && apt-get install -y python3; }
@@ -23,6 +24,8 @@ deps:
 	@command -v openssl >/dev/null 2>&1 || { apt-get update && apt-get install -y openssl; }
 	@$(PYTHON) -c 'import jsonschema, yaml' 2>/dev/null || $(PYTHON) -m pip install --quiet jsonschema pyyaml
 	@$(PYTHON) -c 'import joserfc' 2>/dev/null || $(PYTHON) -m pip install --quiet joserfc
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium chromium-driver; }
+	@$(PYTHON) -c 'import selenium' 2>/dev/null || $(PYTHON) -m pip install --quiet selenium
 
 bench-deps: deps
 	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
@@ -41,6 +44,7 @@ test: deps
 	IDCA_REQUIRE_POSTGRES=1 Tests/Postgres/with_cluster.sh $(SWIFT) test --skip-build
 	Tests/Postgres/with_cluster.sh $(PYTHON) Tests/Postgres/multi_instance_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
 	$(PYTHON) Tests/API/smoke_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
+	$(PYTHON) Tests/Browser/browser_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
 	IDCA_BIN="$$($(SWIFT) build --show-bin-path)/idca" $(PYTHON) Tests/Audit/test_verify_chain.py
 	cd Tests/Reference && $(PYTHON) -m unittest -q
 	$(PYTHON) Tests/Reference/differential.py --idca "$$($(SWIFT) build --show-bin-path)/idca" --count 200000 --today $(TODAY)

@@ -93,12 +93,13 @@ let package = Package(
             name: "IDCAServices",
             dependencies: ["IDCACore", "IDCARules", "IDCATokens", "IDCAAudit", "IDCAReports"]
         ),
-        // Hummingbird routes, bodies, the one error→HTTP mapping, request logs and metrics. It sees
-        // services only — never keys or the database.
+        // Hummingbird routes, bodies, the one error→HTTP mapping, request logs and metrics, and the
+        // applicant page and auditor dashboard (rule texts from IDCARules, charts from IDCAReports).
+        // It sees services only — never keys or the database.
         .target(
             name: "IDCAHTTP",
             dependencies: [
-                "IDCACore", "IDCAServices",
+                "IDCACore", "IDCAServices", "IDCARules", "IDCAReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -73,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "idca")
         let wiring = try await Wiring.open(storage: storage)
         let database = wiring.storage
-        let services = HTTPServices(
+        var services = HTTPServices(
             certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
             verification: wiring.verificationService(issuerURL: settings.issuer),
             sites: wiring.siteService,
@@ -82,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
             statistics: wiring.statisticsService,
             jwks: JWKS.document(wiring.tokenKeys),
             isHealthy: database.isHealthy)
+        services.auditChainCheck = AuditChainCheck(audit: wiring.auditService, key: wiring.keys.audit.publicKey)
         let checkpointer = AuditCheckpointer(
             audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)

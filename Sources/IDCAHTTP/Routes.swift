@@ -16,6 +16,8 @@ public struct HTTPServices: Sendable {
     public var jwks: String
     /// Whether the database is open and migrated.
     public var isHealthy: @Sendable () async -> Bool
+    /// The full audit-chain check the auditor dashboard offers; `nil` hides it (Docs/WEB.md).
+    public var auditChainCheck: AuditChainCheck? = nil
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
                 auditors: AuditorService, statistics: StatisticsService, jwks: String, isHealthy: @escaping @Sendable () async -> Bool) {
@@ -132,6 +134,8 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
     }
+
+    addWebRoutes(to: router, services: services)
     return router
 }
 

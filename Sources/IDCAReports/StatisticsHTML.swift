@@ -15,6 +15,18 @@ extension StatisticsOverview {
         page.render()
         return page.output
     }
+
+    /// The same report without the document around it — the header, charts, tables and footer
+    /// that `html()` puts in its `<main>` — for a page that brings its own document and loads
+    /// `statisticsStyleSheet` as a file (the auditor dashboard, under a policy without inline styles).
+    public func htmlContent() -> String {
+        var page = StatisticsPage(overview: self)
+        page.renderContent()
+        return page.output
+    }
+
+    /// The style sheet `html()` inlines, for pages that show `htmlContent()`.
+    public static var statisticsStyleSheet: String { styleSheet }
 }
 
 // MARK: - The page
@@ -40,6 +52,11 @@ private struct StatisticsPage {
         output += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         output += "<title>idca 认证申请统计 · Certification application statistics</title>\n"
         output += "<style>\n" + styleSheet + "</style>\n</head>\n<body>\n<main>\n"
+        renderContent()
+        output += "</main>\n</body>\n</html>\n"
+    }
+
+    mutating func renderContent() {
         renderHeader()
         if totals.applications == 0 {
             output += "<p class=\"empty\">本期间没有认证申请。<span lang=\"en\">No applications in this period.</span></p>\n"
@@ -52,7 +69,6 @@ private struct StatisticsPage {
             renderRequested()
         }
         renderFooter()
-        output += "</main>\n</body>\n</html>\n"
     }
 
     // MARK: Header
@@ -63,7 +79,7 @@ private struct StatisticsPage {
         output += metaItem(heading("日期", "Dates"),
                            "\(query.from) – \(query.to) <span class=\"muted\">Asia/Shanghai</span>")
         output += metaItem(heading("统计周期", "Period"), periodName(query.period))
-        output += metaItem(heading("生成时间", "Generated"), escaped(RFC3339.string(fromUnixSeconds: overview.generatedAt)))
+        output += metaItem(heading("生成时间", "Generated"), htmlEscaped(RFC3339.string(fromUnixSeconds: overview.generatedAt)))
         if minimumCount > 0 {
             output += metaItem(heading("最小计数", "Minimum count"), grouped(minimumCount))
         }
@@ -118,7 +134,7 @@ private struct StatisticsPage {
         }
         output += "<ul class=\"legend\">\n"
         for (index, code) in series.colored.enumerated() {
-            output += "<li><span class=\"swatch r\(index)\"></span><code>\(escaped(code))</code></li>\n"
+            output += "<li><span class=\"swatch r\(index)\"></span><code>\(htmlEscaped(code))</code></li>\n"
         }
         if !series.others.isEmpty {
             output += "<li><span class=\"swatch other\"></span>其他 \(series.others.count) 种原因 "
@@ -281,14 +297,14 @@ private struct StatisticsPage {
             hidden.append((code == nil ? "未知 · unknown" : (key.flatMap { row.labels[$0] } ?? ""), code ?? ""))
         }
         for province in provinces {
-            output += "<tr><td>\(escaped(province.name))</td>"
-            output += "<td><code>\(escaped(province.code ?? "—"))</code></td>"
+            output += "<tr><td>\(htmlEscaped(province.name))</td>"
+            output += "<td><code>\(htmlEscaped(province.code ?? "—"))</code></td>"
             output += "<td class=\"num\">\(grouped(province.counts.applications))</td><td class=\"num\">\(grouped(province.counts.rejected))</td>"
             output += "<td class=\"num\">\(percent(province.counts.rejected, of: province.counts.applications))</td></tr>\n"
         }
         let k = "&lt;" + grouped(report.minimumCount)
         for province in hidden {
-            output += "<tr class=\"suppressed\"><td>\(escaped(province.name))</td><td><code>\(escaped(province.code))</code></td>"
+            output += "<tr class=\"suppressed\"><td>\(htmlEscaped(province.name))</td><td><code>\(htmlEscaped(province.code))</code></td>"
             output += "<td class=\"num\">\(k)</td><td class=\"num\">\(k)</td><td class=\"num\">—</td></tr>\n"
         }
         output += "</tbody>\n</table></div>\n</details>\n</section>\n"
@@ -331,15 +347,15 @@ private struct StatisticsPage {
             output += "<tbody>\n"
             output += row.isSuppressed ? "<tr class=\"code suppressed\">" : "<tr class=\"code\">"
             // Long codes may break after an underscore on a phone, never inside a word.
-            let breakable = code.split(separator: "_", omittingEmptySubsequences: false).map { escaped(String($0)) }.joined(separator: "_<wbr>")
+            let breakable = code.split(separator: "_", omittingEmptySubsequences: false).map { htmlEscaped(String($0)) }.joined(separator: "_<wbr>")
             output += "<td><span class=\"swatch \(swatch)\"></span><code>\(breakable)</code></td>"
             if let counts = row.counts {
                 output += "<td class=\"num\">\(grouped(counts.rejected))</td><td class=\"num\">\(percent(counts.rejected, of: report.totals.rejected))</td></tr>\n"
             } else {
                 output += "<td class=\"num\">\(k)</td><td class=\"num\">—</td></tr>\n"
             }
-            output += "<tr class=\"explanation\"><td colspan=\"3\"><p class=\"zh\">\(escaped(explanation.chinese))</p>"
-            output += "<p class=\"en\" lang=\"en\">\(escaped(explanation.english))</p></td></tr>\n</tbody>\n"
+            output += "<tr class=\"explanation\"><td colspan=\"3\"><p class=\"zh\">\(htmlEscaped(explanation.chinese))</p>"
+            output += "<p class=\"en\" lang=\"en\">\(htmlEscaped(explanation.english))</p></td></tr>\n</tbody>\n"
         }
         output += "<tfoot><tr><td>\(heading("全部拒绝", "All rejections"))</td><td class=\"num\">\(grouped(report.totals.rejected))</td>"
         output += "<td class=\"num\">\(percent(report.totals.rejected, of: report.totals.rejected))</td></tr></tfoot>\n</table></div>\n</section>\n"
@@ -354,7 +370,7 @@ private struct StatisticsPage {
         if report.keyColumns.isEmpty {
             output += "<p class=\"lede\">未分组。<span lang=\"en\">Not grouped.</span></p>\n"
         } else {
-            let names = report.keyColumns.map { "<code>\(escaped($0))</code>" }.joined(separator: ", ")
+            let names = report.keyColumns.map { "<code>\(htmlEscaped($0))</code>" }.joined(separator: ", ")
             output += "<p class=\"lede\">按 \(names) 分组。<span lang=\"en\">Grouped by \(names).</span></p>\n"
         }
         output += "<div class=\"scroll\"><table class=\"breakdown\">\n<thead><tr>"
@@ -371,9 +387,9 @@ private struct StatisticsPage {
                 for column in columns {
                     let dimension = report.query.groupBy[column.key]
                     if column.isLabel {
-                        output += "<td>\(escaped(row.labels[column.key] ?? ""))</td>"
+                        output += "<td>\(htmlEscaped(row.labels[column.key] ?? ""))</td>"
                     } else if let value = row.keys[column.key] {
-                        output += dimension == .period ? "<td class=\"nowrap\">\(escaped(value))</td>" : "<td><code>\(escaped(value))</code></td>"
+                        output += dimension == .period ? "<td class=\"nowrap\">\(htmlEscaped(value))</td>" : "<td><code>\(htmlEscaped(value))</code></td>"
                     } else {
                         output += "<td class=\"muted\">\(missingKey(dimension))</td>"
                     }
@@ -406,7 +422,7 @@ private struct StatisticsPage {
         case "province_name": heading("省份", "Province")
         case "site": heading("站点", "Site")
         case "site_name": heading("站点名称", "Site name")
-        default: "<code>\(escaped(name))</code>"
+        default: "<code>\(htmlEscaped(name))</code>"
         }
     }
 
@@ -441,7 +457,7 @@ private struct StatisticsPage {
             + (requested.isEmpty ? "" : " --group-by \(requested)"))
         var seen: [String] = []
         for command in commands where !seen.contains(command) { seen.append(command) }
-        output += seen.map(escaped).joined(separator: "\n") + "</pre>\n"
+        output += seen.map(htmlEscaped).joined(separator: "\n") + "</pre>\n"
         output += "<p>计数来自与每项决定在同一数据库事务中更新的计数器，因此与决定记录不会不一致；生成本报告不扫描申请记录。"
         output += "<span lang=\"en\">The counts come from counters updated in the same database transaction as each decision, "
         output += "so they cannot disagree with the decisions they count; making this report reads no applications.</span></p>\n"
@@ -462,7 +478,7 @@ private struct StatisticsPage {
 private func heading(_ chinese: String, _ english: String) -> String {
     // The separator is its own element so that where the English goes on a line of its own
     // (table headings, figure labels) the style sheet can drop it.
-    "\(escaped(chinese))<span class=\"en\" lang=\"en\"><span class=\"sep\"> · </span>\(escaped(english))</span>"
+    "\(htmlEscaped(chinese))<span class=\"en\" lang=\"en\"><span class=\"sep\"> · </span>\(htmlEscaped(english))</span>"
 }
 
 // MARK: - Reasons and their colours
@@ -599,10 +615,10 @@ private struct ColumnChart {
 
         var svg = "<svg class=\"\(cssClass)\" viewBox=\"0 0 \(number(width)) \(number(height))\" role=\"img\" "
         svg += "aria-labelledby=\"\(id)-title\" aria-describedby=\"\(id)-desc\">\n"
-        svg += "<title id=\"\(id)-title\">\(escaped(title))</title>\n"
+        svg += "<title id=\"\(id)-title\">\(htmlEscaped(title))</title>\n"
         // Columns thinner than two units would blur into noise; a stacked area shows the same sums.
         let dense = slot < 2
-        svg += "<desc id=\"\(id)-desc\">\(escaped(description(totals: totals, dense: dense)))</desc>\n"
+        svg += "<desc id=\"\(id)-desc\">\(htmlEscaped(description(totals: totals, dense: dense)))</desc>\n"
         for tick in scale.ticks {
             let at = number(y(tick))
             svg += "<line class=\"\(tick == 0 ? "baseline" : "grid")\" x1=\"\(number(left))\" x2=\"\(number(width - right))\" y1=\"\(at)\" y2=\"\(at)\"/>"
@@ -641,7 +657,7 @@ private struct ColumnChart {
         if !narrow && !dense {
             for period in 0..<count where totals[period] > 0 {
                 svg += "<rect class=\"hit\" x=\"\(number(left + Double(period) * slot))\" y=\"\(number(top))\" width=\"\(number(slot))\" "
-                svg += "height=\"\(number(plotHeight))\"><title>\(escaped(tooltip(period)))</title></rect>\n"
+                svg += "height=\"\(number(plotHeight))\"><title>\(htmlEscaped(tooltip(period)))</title></rect>\n"
             }
         }
         // Period labels: a natural step (a week, a quarter, a year) that leaves room between them.
@@ -662,7 +678,7 @@ private struct ColumnChart {
             let anchor = center - half < 0 ? "start" : (center + half > width ? "end" : "middle")
             let x = anchor == "start" ? max(0, center - 3) : (anchor == "end" ? width : center)
             svg += "<line class=\"tickmark\" x1=\"\(number(center))\" x2=\"\(number(center))\" y1=\"\(number(base))\" y2=\"\(number(base + 4))\"/>"
-            svg += "<text class=\"tick\" x=\"\(number(x))\" y=\"\(number(base + 18))\" text-anchor=\"\(anchor)\">\(escaped(labels[index]))</text>\n"
+            svg += "<text class=\"tick\" x=\"\(number(x))\" y=\"\(number(base + 18))\" text-anchor=\"\(anchor)\">\(htmlEscaped(labels[index]))</text>\n"
         }
         svg += "</svg>\n"
         return svg
@@ -772,7 +788,7 @@ private struct BarChart {
         let length = width - valueRoom
         var svg = "<svg class=\"\(cssClass)\" viewBox=\"0 0 \(number(width)) \(number(height))\" role=\"img\" "
         svg += "aria-labelledby=\"\(id)-title\" aria-describedby=\"\(id)-desc\">\n"
-        svg += "<title id=\"\(id)-title\">\(escaped(title))</title>\n<desc id=\"\(id)-desc\">\(escaped(description))</desc>\n"
+        svg += "<title id=\"\(id)-title\">\(htmlEscaped(title))</title>\n<desc id=\"\(id)-desc\">\(htmlEscaped(description))</desc>\n"
         var next = 0.0
         for bar in bars {
             let top = next + (bar.startsGroup ? groupGap : 0)
@@ -782,19 +798,19 @@ private struct BarChart {
             let fraction = bar.fraction.isFinite ? max(0, bar.fraction) : 0
             // A nonzero value always shows at least a sliver.
             let barLength = fraction > 0 ? max(2, min(1, fraction) * length) : 0
-            svg += "<g><title>\(escaped(bar.tooltip))</title>"
+            svg += "<g><title>\(htmlEscaped(bar.tooltip))</title>"
             if bar.startsGroup {
                 svg += "<line class=\"divider\" x1=\"0\" x2=\"\(number(width))\" y1=\"\(number(top - groupGap / 2))\" y2=\"\(number(top - groupGap / 2))\"/>"
             }
-            svg += "<text class=\"label\" x=\"0\" y=\"\(number(labelY))\">\(escaped(bar.label))"
-            if let code = bar.code { svg += "<tspan class=\"code\" dx=\"8\">\(escaped(code))</tspan>" }
+            svg += "<text class=\"label\" x=\"0\" y=\"\(number(labelY))\">\(htmlEscaped(bar.label))"
+            if let code = bar.code { svg += "<tspan class=\"code\" dx=\"8\">\(htmlEscaped(code))</tspan>" }
             if let note = bar.note {
-                svg += narrow ? "<tspan class=\"note\" x=\"0\" dy=\"\(number(noteLine))\">\(escaped(note))</tspan>"
-                    : "<tspan class=\"note\" dx=\"8\">\(escaped(note))</tspan>"
+                svg += narrow ? "<tspan class=\"note\" x=\"0\" dy=\"\(number(noteLine))\">\(htmlEscaped(note))</tspan>"
+                    : "<tspan class=\"note\" dx=\"8\">\(htmlEscaped(note))</tspan>"
             }
             svg += "</text>"
             if showsTrack {
-                svg += "<text class=\"detail\" x=\"\(number(width))\" y=\"\(number(labelY))\" text-anchor=\"end\">\(escaped(bar.detail))</text>"
+                svg += "<text class=\"detail\" x=\"\(number(width))\" y=\"\(number(labelY))\" text-anchor=\"end\">\(htmlEscaped(bar.detail))</text>"
                 svg += "<rect class=\"track\" x=\"0\" y=\"\(number(barY))\" width=\"\(number(width))\" height=\"\(number(Self.barHeight))\" rx=\"2\"/>"
             }
             svg += "<rect class=\"\(bar.isAggregate ? "bar aggregate" : "bar")\" x=\"0\" y=\"\(number(barY))\" width=\"\(number(barLength))\" height=\"\(number(Self.barHeight))\" rx=\"2\"/>"
@@ -806,10 +822,10 @@ private struct BarChart {
             }
             let valueY = number(barY + Self.barHeight / 2)
             if showsTrack && fraction > 0.82 {
-                svg += "<text class=\"value inside\" x=\"\(number(barLength - 6))\" y=\"\(valueY)\" dy=\"0.35em\" text-anchor=\"end\">\(escaped(bar.value))</text>"
+                svg += "<text class=\"value inside\" x=\"\(number(barLength - 6))\" y=\"\(valueY)\" dy=\"0.35em\" text-anchor=\"end\">\(htmlEscaped(bar.value))</text>"
             } else {
-                svg += "<text class=\"value\" x=\"\(number(barLength + 6))\" y=\"\(valueY)\" dy=\"0.35em\">\(escaped(bar.value))"
-                if !showsTrack && !bar.detail.isEmpty { svg += "<tspan class=\"detail\" dx=\"6\">\(escaped(bar.detail))</tspan>" }
+                svg += "<text class=\"value\" x=\"\(number(barLength + 6))\" y=\"\(valueY)\" dy=\"0.35em\">\(htmlEscaped(bar.value))"
+                if !showsTrack && !bar.detail.isEmpty { svg += "<tspan class=\"detail\" dx=\"6\">\(htmlEscaped(bar.detail))</tspan>" }
                 svg += "</text>"
             }
             svg += "</g>\n"
@@ -822,8 +838,8 @@ private struct BarChart {
 // MARK: - Text
 
 /// Text made safe for HTML element content and quoted attribute values. Control characters, which
-/// HTML does not allow, become U+FFFD.
-private func escaped(_ text: String) -> String {
+/// HTML does not allow, become U+FFFD. Public for the web pages that embed this report.
+public func htmlEscaped(_ text: String) -> String {
     var result = ""
     result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
     for scalar in text.unicodeScalars {

@@ -293,6 +293,11 @@ def main():
             check(status == 404, "404 for an unknown application")
             status, _, metrics = server.call("GET", "/metrics")
             check(status == 200 and "idca_decisions_total" in metrics, "metrics")
+            status, _, validated = server.call("POST", "/v1/validate", {"resident_id": " 11010519491231002x", "credit_code": "x"})
+            check(status == 200 and validated["fields"]["resident_id"] == {"value": "11010519491231002X"}
+                  and validated["fields"]["credit_code"]["reason"] == "length", f"validate: {validated}")
+            status, _, reasons = server.call("GET", "/v1/reasons?lang=en")
+            check(status == 200 and "checksum" in reasons["reasons"]["resident_id"], "reason texts")
             check_audit_and_statistics(server, directory, demo, auditor)
         finally:
             code = server.stop()

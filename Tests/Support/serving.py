@@ -18,3 +18,18 @@ def announced_port(log, process, timeout):
             return None
         time.sleep(0.05)
     return None
+
+
+class Tally:
+    """Counts checks and prints each failure as it happens, for scripts that end with `N passed, M failed`."""
+
+    def __init__(self):
+        self.passed, self.failed = 0, 0
+
+    def check(self, condition, what):
+        if condition:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL:", what, flush=True)
+        return condition
