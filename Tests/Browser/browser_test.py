@@ -9,7 +9,7 @@ equals the statistics API's. A screenshot of every page goes to DIR (default
 var/test-artifacts/browser). Without a working Chromium the test fails loudly: it never skips.
 Ends with `browser: N passed, M failed`.
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import argparse, base64, json, os, shutil, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Support"))
 from serving import Tally, announced_port  # noqa: E402
@@ -119,8 +119,9 @@ class Pages:
         try:
             return self.Wait(self.browser, timeout).until(lambda b: next((e for e in b.find_elements(self.By.CSS_SELECTOR, css) if e.is_displayed()), False))
         except Exception:  # noqa: BLE001 - a timeout is a failed check, with a screenshot
-            self.shot("timeout-" + what.replace(" ", "-"))
-            check(False, f"{what}: nothing matched {css} within {timeout} s")
+            self.shot("timeout-" + what.replace(" ", "-"), whole=False)
+            text = self.browser.execute_script("return document.body ? document.body.innerText.slice(0, 300) : ''")
+            check(False, f"{what}: nothing matched {css} within {timeout} s at {self.browser.current_url}: {text!r}")
             return None
 
     def wait_until(self, condition, what, timeout=WAIT):
@@ -136,15 +137,20 @@ class Pages:
         element.send_keys(text)
         return element
 
-    def shot(self, name):
-        # The whole page, not just the window: resize to the document's height for the picture.
-        width = self.browser.execute_script("return window.innerWidth")
-        height = self.browser.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
-        size = self.browser.get_window_size()
-        self.browser.set_window_size(size["width"], min(max(height + 140, 600), 8000))
+    def shot(self, name, whole=True):
+        """A screenshot in the artifacts folder: the whole page, or only what the window shows.
+        The whole page is captured through DevTools beyond the viewport: stretching the window
+        instead leaves headless Chromium painting nothing after it shrinks again."""
         path = os.path.join(self.artifacts, name + ".png")
-        self.browser.save_screenshot(path)
-        self.browser.set_window_size(size["width"], size["height"])
+        if not whole:
+            self.browser.save_screenshot(path)
+            return path
+        size = self.browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = self.browser.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1}})
+        with open(path, "wb") as file:
+            file.write(base64.b64decode(shot["data"]))
         return path
 
     def policy_violations(self):
@@ -218,6 +224,8 @@ def applicant_scenarios(pages, samples, demo):
         check(pages.find("#result .code code").text == "registry_mismatch", "registry_mismatch")
         check("户籍登记" in pages.find("#result .message").text and "派出所" in pages.find("#result .advice").text,
               f"plain words about the registry: {pages.find('#result .advice').text}")
+        check(pages.find("#individual-resident-id").get_attribute("aria-invalid") is None,
+              "a registry mismatch does not mark the number itself as wrong")
         pages.shot("applicant-rejected-name")
 
     # 5. The same in English: the API's own message, and advice in English.
@@ -280,6 +288,16 @@ def auditor_scenarios(pages, auditor_key, downloads):
     check(bars > 3, f"the charts have bars ({bars})")
     check("rejections by province" in pages.browser.page_source.lower() or "各省拒绝数" in pages.browser.page_source, "the province chart")
     pages.shot("auditor-dashboard")
+    pages.shot("auditor-dashboard-top", whole=False)
+    pages.browser.execute_script("document.querySelector('.report .figures').scrollIntoView()")
+    pages.shot("auditor-dashboard-charts", whole=False)
+    pages.browser.set_window_size(360, 800)
+    pages.open("/auditor")
+    pages.wait_for(".report svg.narrow", "the dashboard on a phone draws the narrow charts")
+    wide = pages.browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    check(wide <= 0, f"the dashboard has no sideways scrolling at 360 px ({wide} px too wide)")
+    pages.shot("auditor-dashboard-phone", whole=False)
+    pages.browser.set_window_size(1280, 1000)
 
     # The audit chain, verified on request.
     pages.find("#verify-chain").click()

@@ -121,7 +121,7 @@ struct ApplicantPage {
         html += "</div></template>\n"
         html += "<template id=\"tpl-rejected\"><div class=\"panel rejected\">\n"
         html += "<h2>\(t("未通过", "Not certified"))</h2>\n<p class=\"message\"></p>\n<p class=\"advice\"></p>\n"
-        html += "<p class=\"where\" hidden>\(t("问题所在：", "Where: ")) <span class=\"field-name\"></span></p>\n"
+        html += "<p class=\"where\" hidden>\(t("问题所在：", "Where: "))<span class=\"field-name\"></span></p>\n"
         html += "<p class=\"code muted\">\(t("原因代码", "Reason code")) <code></code></p>\n</div></template>\n"
         html += "<template id=\"tpl-possession\"><div class=\"panel pending\">\n"
         html += "<h2>\(t("请输入验证码", "Enter the code we sent"))</h2>\n"

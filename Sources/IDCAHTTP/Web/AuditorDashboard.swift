@@ -242,7 +242,7 @@ struct AuditorDashboard {
         var html = "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>\(htmlEscaped(title))</title>\n"
         html += "<link rel=\"stylesheet\" href=\"/assets/report.css\">\n<link rel=\"stylesheet\" href=\"/assets/style.css\">\n</head>\n"
-        html += "<body class=\"auditor\">\n<main class=\"\(wide ? "wide" : "narrow-page")\">\n\(body)</main>\n</body>\n</html>\n"
+        html += "<body class=\"auditor\">\n<main class=\"\(wide ? "dashboard" : "sign-in-page")\">\n\(body)</main>\n</body>\n</html>\n"
         return html
     }
 }

@@ -57,6 +57,9 @@ enum ReasonTexts {
     struct Entry: Equatable {
         var message: String
         var advice: String
+        /// The registry disagreed with what was typed together (a name and a number): the field the
+        /// rejection names is where to look, not a value that is wrong in itself.
+        var isRegistryMismatch: Bool = false
     }
 
     /// The whole table in one language.
@@ -174,6 +177,7 @@ enum ReasonTexts {
                 return nil
             }
         }
-        return Entry(message: language == .chinese ? chinese : english, advice: advice.text(language))
+        return Entry(message: language == .chinese ? chinese : english, advice: advice.text(language),
+                     isRegistryMismatch: advice == .checkRegistryPerson || advice == .checkRegistryOrganization)
     }
 }

@@ -58,6 +58,12 @@ struct ReasonTableResource: Encodable {
     struct Entry: Encodable {
         var message: String
         var advice: String
+        var registry: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case message, advice
+            case registry = "registry_mismatch"
+        }
     }
 
     var lang: String
@@ -65,7 +71,7 @@ struct ReasonTableResource: Encodable {
 
     init(_ language: ReasonTexts.Language) {
         lang = language.rawValue
-        reasons = ReasonTexts.table(language).mapValues { $0.mapValues { Entry(message: $0.message, advice: $0.advice) } }
+        reasons = ReasonTexts.table(language).mapValues { $0.mapValues { Entry(message: $0.message, advice: $0.advice, registry: $0.isRegistryMismatch) } }
     }
 }
 

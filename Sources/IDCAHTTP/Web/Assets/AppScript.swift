@@ -220,8 +220,9 @@ let appScript = #"""
     if (resource.field) {
       panel.querySelector(".where").hidden = false;
       panel.querySelector(".field-name").textContent = labelText(form, resource.field);
+      // A registry mismatch is about the name and number together: point at it, do not mark it wrong.
       var input = inputFor(form, resource.field);
-      if (input) { showProblem(input, text.message); }
+      if (input && !text.registry_mismatch) { showProblem(input, text.message); }
     }
     result.focus();
   }

@@ -46,8 +46,8 @@ button:disabled{opacity:.6;cursor:progress}
 .problem{padding:10px 14px;border-left:4px solid #b3261e;background:#fdf2f1;border-radius:4px}
 .foot{max-width:640px;margin:0 auto 32px;padding:0 16px;font-size:14px;color:#4b535d}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-body.auditor main.narrow-page{max-width:560px}
-body.auditor .en{display:block;font-size:.8em;color:#4b535d;font-weight:400}
+body.auditor main.sign-in-page{max-width:560px}
+body.auditor .en{display:block;font-size:.9em;color:#4b535d;font-weight:400}
 body.auditor h1{margin-bottom:12px}
 .signin{margin-top:20px}
 .signin button{margin-top:12px}
@@ -66,7 +66,7 @@ body.auditor h1{margin-bottom:12px}
 .chain dd{margin:0;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37;font-weight:600}
 .bad{color:#b3261e;font-weight:600}
-.report{margin-top:12px}
+.report{margin-top:40px;padding-top:8px;border-top:1px solid #e1e4e8}
 @media (max-width:600px){
 body.applicant main{margin:0;border-radius:0;padding:20px 16px;box-shadow:none}
 h1{font-size:22px}
