@@ -177,6 +177,19 @@ struct WebRouteTests {
         }
     }
 
+    /// The page's script tidies with JavaScript's `trim` and nothing else: the server must agree
+    /// character for character, or the value checked would not be the value sent.
+    @Test(arguments: [
+        ("\u{FEFF}11010519491231002x\u{3000}", ApplicationField.residentID, "11010519491231002X"),
+        ("\u{0085}11010519491231002X", .residentID, "\u{0085}11010519491231002X"),
+        (" 12345678x ", .organizationCode, "12345678X"),
+        (" 张三x ", .name, "张三x"),
+        ("\t\n", .operatorName, ""),
+    ])
+    func tidyingIsJavaScriptsTrimAndAFinalX(raw: String, field: ApplicationField, tidied: String) {
+        #expect(FormCheck.Tidying.tidied(raw, field: field) == tidied)
+    }
+
     @Test func validateNamesTheOrganizationCodeWhenTheTwoCodesDisagree() async throws {
         let ca = try await TestCA()
         defer { ca.remove() }
