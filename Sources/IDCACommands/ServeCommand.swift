@@ -80,6 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
             audit: wiring.auditService,
             auditors: wiring.auditorService,
             statistics: wiring.statisticsService,
+            revocations: wiring.revocationService,
             jwks: JWKS.document(wiring.tokenKeys),
             isHealthy: database.isHealthy)
         let checkpointer = AuditCheckpointer(

@@ -111,6 +111,11 @@ struct Wiring {
             settings: settings)
     }
 
+    var revocationService: RevocationService {
+        RevocationService(register: storage.certifications, identityHasher: identityHasher, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
+                          clock: clock)
+    }
+
     func verificationService(issuerURL: String, clock: (any IDCACore.Clock)? = nil) -> VerificationService {
         VerificationService(
             verifier: TokenVerifier(keys: tokenKeys, issuer: issuerURL),

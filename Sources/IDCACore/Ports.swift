@@ -34,10 +34,13 @@ public protocol DecisionLedger: Sendable {
 
 /// Single use of tokens, decided by the database.
 public protocol TokenLedger: Sendable {
-    /// Consumes the token for `redemption.site` if it was issued with this digest, is unused, and
-    /// the site is under its account limit for the subject — one atomic conditional update. The
-    /// event `audit` makes of the outcome commits in the same transaction.
-    func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome
+    /// Consumes the token for `redemption.site` if it was issued with this digest, is unused, its
+    /// certification is not revoked, and the site is under its account limit for the subject — one
+    /// atomic conditional update. On success the site's account row records `pseudonym` of the
+    /// subject reference (what the site knows the subject by). The event `audit` makes of the
+    /// outcome commits in the same transaction.
+    func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+                audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome
 }
 
 /// Licensed sites and their credentials (stored only as keyed hashes).

@@ -110,6 +110,8 @@ public enum RedemptionOutcome: Sendable, Hashable {
     case alreadyUsed
     /// Not consumed: the site already has `maxAccounts` redemptions for this subject.
     case accountLimitReached
+    /// Not consumed: the subject's certification was revoked at or after the token was issued.
+    case certificationRevoked
     /// No issued token has this id and digest (a forged or unknown token that still verified).
     case unknownToken
 }

@@ -12,19 +12,22 @@ public struct HTTPServices: Sendable {
     public var audit: AuditService
     public var auditors: AuditorService
     public var statistics: StatisticsService
+    public var revocations: RevocationService
     /// The JWKS document (public keys only).
     public var jwks: String
     /// Whether the database is open and migrated.
     public var isHealthy: @Sendable () async -> Bool
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
-                auditors: AuditorService, statistics: StatisticsService, jwks: String, isHealthy: @escaping @Sendable () async -> Bool) {
+                auditors: AuditorService, statistics: StatisticsService, revocations: RevocationService, jwks: String,
+                isHealthy: @escaping @Sendable () async -> Bool) {
         self.certification = certification
         self.verification = verification
         self.sites = sites
         self.audit = audit
         self.auditors = auditors
         self.statistics = statistics
+        self.revocations = revocations
         self.jwks = jwks
         self.isHealthy = isHealthy
     }
@@ -71,6 +74,8 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         }
         return try jsonResponse(VerificationResource(result), status: .ok)
     }
+
+    addSiteLifecycleRoutes(to: router, services: services)
 
     router.get("/v1/audit/entries") { request, _ -> Response in
         _ = try await authenticateAuditor(request, services: services)

@@ -103,8 +103,9 @@ public struct PostgresTokenLedger: TokenLedger {
         self.database = database
     }
 
-    public func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
-        let pending = try await database.write { _, batch in batch.redeem(redemption, audit: audit) }
+    public func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+                       audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
+        let pending = try await database.write { _, batch in batch.redeem(redemption, pseudonym: pseudonym, audit: audit) }
         // Set by the batch before it committed; the write returns only after the commit.
         guard let outcome = pending.outcome else {
             throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be checked.",
@@ -140,6 +141,7 @@ public struct PostgresTokenLedger: TokenLedger {
             switch kind {
             case "redeemed": outcomes.append(.redeemed(token, accountsForSubject: Int(try cells[1].decode(Int64.self))))
             case "already_used": outcomes.append(.alreadyUsed)
+            case "certification_revoked": outcomes.append(.certificationRevoked)
             default: outcomes.append(.accountLimitReached)
             }
         }

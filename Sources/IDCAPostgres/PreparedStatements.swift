@@ -156,6 +156,17 @@ enum SQL {
             """
     }
 
+    /// The pseudonym, the subject type and the certification time of each account a batch's
+    /// redemptions counted (what `GET /v1/sites/me/subjects/{pseudonym}` reads).
+    enum NameAccounts: PreparedSQL {
+        static let sql = """
+            UPDATE site_accounts SET pseudonym = x.pseudonym, subject_type = x.subject_type,
+                                     certified_at = GREATEST(COALESCE(site_accounts.certified_at, 0), x.certified_at)
+            FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[]) AS x(site_id, subject_ref, pseudonym, subject_type, certified_at)
+            WHERE site_accounts.site_id = x.site_id AND site_accounts.subject_ref = x.subject_ref
+            """
+    }
+
     /// Every counter table in one statement: per table, arrays of its key columns then the three
     /// counts, in `StatisticsTables.tables` order (an empty array adds nothing).
     enum CountDecisions: PreparedSQL {

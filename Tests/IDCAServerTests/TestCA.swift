@@ -95,6 +95,7 @@ struct TestCA {
     let services: HTTPServices
     let siteService: SiteService
     let auditorService: AuditorService
+    let revocationService: RevocationService
     let ledger: SQLiteDecisionLedger
     let logs = LogCapture()
     let metrics = HTTPMetrics()
@@ -114,17 +115,19 @@ struct TestCA {
                                 issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random),
             settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
         let auditLog = SQLiteAuditLog(database: database)
+        let pseudonyms = PseudonymGenerator(key: SecretKey.generate())
         let verification = VerificationService(
             verifier: TokenVerifier(keys: [signingKey.publicKey], issuer: TestCA.issuer),
-            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: PseudonymGenerator(key: SecretKey.generate()),
-            clock: clock)
+            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: pseudonyms, clock: clock)
+        revocationService = RevocationService(register: SQLiteCertificationRegister(database: database), identityHasher: identityHasher,
+                                              pseudonyms: pseudonyms, clock: clock)
         auditorService = AuditorService(directory: SQLiteAuditorDirectory(database: database), identityHasher: identityHasher,
                                         clock: clock, random: random)
         let database = database
         services = HTTPServices(certification: certification, verification: verification, sites: siteService,
                                 audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
                                 statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
-                                jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
+                                revocations: revocationService, jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
         try await seedRegistry(registry)
     }
 

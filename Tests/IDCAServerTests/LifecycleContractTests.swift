@@ -1,0 +1,101 @@
+import IDCACore
+import Testing
+
+/// The revocation part of the storage contract, on every backend (`StorageContractTests.backends`).
+@Suite("Lifecycle storage contract")
+struct LifecycleContractTests {
+    typealias Contract = StorageContractTests
+
+    static func revocation(_ subject: String = "subject-1", at time: Int64) -> RevocationRequest {
+        RevocationRequest(subjectReference: subject, subjectType: .individual, reason: .impersonation, revokedAt: time,
+                          actor: .operator("test"))
+    }
+
+    static func revoke(_ store: Contract.Store, _ requests: [RevocationRequest]) async throws -> [Revocation] {
+        try await store.certifications.revoke(requests) { revocation in Contract.event("revoked \(revocation.sequence)") }
+    }
+
+    @Test(arguments: Contract.backends)
+    func aRevocationWithdrawsUnredeemedTokensOnly(backend: Contract.Backend) async throws {
+        let store = try await backend.make()
+        defer { store.cleanup() }
+        try await store.record(Contract.approved("t1"))
+        try await store.record(Contract.approved("t2"))
+        guard case .redeemed = try await store.redeem(Contract.redemption("t1")) else {
+            Issue.record("t1 redeems before the revocation")
+            return
+        }
+        let recorded = try await Self.revoke(store, [Self.revocation(at: 1500)])
+        #expect(recorded.count == 1)
+        #expect(try await store.redeem(Contract.redemption("t2")) == .certificationRevoked)
+        #expect(try await store.redeem(Contract.redemption("t2")) == .certificationRevoked, "the refusal consumes nothing")
+        #expect(try await store.redeem(Contract.redemption("t1")) == .alreadyUsed, "a used token stays used")
+        #expect(try await Self.revoke(store, [Self.revocation(at: 1600)]).isEmpty, "nothing left to revoke")
+        #expect(try await Self.revoke(store, [Self.revocation("never-certified", at: 1600)]).isEmpty)
+
+        // A certification issued after the revocation is a new one.
+        try await store.record(Contract.approved("t3", at: 2000))
+        guard case .redeemed = try await store.redeem(Contract.redemption("t3")) else {
+            Issue.record("a later certification redeems")
+            return
+        }
+        let entries = try await store.audit.entries(after: 0, limit: 100).map(\.object)
+        #expect(entries.contains("revoked \(recorded[0].sequence)"), "the revocation is audited in its transaction")
+    }
+
+    @Test(arguments: Contract.backends)
+    func sitesLearnOnlyOfTheirOwnSubjects(backend: Contract.Backend) async throws {
+        let store = try await backend.make()
+        defer { store.cleanup() }
+        try await store.record(Contract.approved("t1"))
+        try await store.record(Contract.approved("u1", subject: "subject-2"))
+        _ = try await store.redeem(Contract.redemption("t1"))
+        _ = try await store.redeem(Contract.redemption("u1", site: Contract.otherSite))
+
+        let subject = try #require(try await store.certifications.subject(site: Contract.site, pseudonym: "pseudonym-subject-1"))
+        #expect(subject.subjectReference == "subject-1")
+        #expect(subject.accounts == 1)
+        #expect(subject.certifiedAt == 1000)
+        #expect(subject.revocation == nil)
+        #expect(try await store.certifications.subject(site: Contract.otherSite, pseudonym: "pseudonym-subject-1") == nil,
+                "another site cannot ask about it")
+        #expect(try await store.certifications.subject(site: Contract.site, pseudonym: "pseudonym-unknown") == nil)
+
+        let recorded = try await Self.revoke(store, [Self.revocation(at: 1500), Self.revocation("subject-3", at: 1500)])
+        #expect(recorded.count == 1, "subject-3 holds no certification")
+        let feed = try await store.certifications.revocations(site: Contract.site, after: 0, limit: 10)
+        #expect(feed.map(\.request.subjectReference) == ["subject-1"])
+        #expect(feed.first?.request.reason == .impersonation)
+        #expect(try await store.certifications.revocations(site: Contract.otherSite, after: 0, limit: 10).isEmpty,
+                "the other site never redeemed subject-1")
+        #expect(try await store.certifications.revocations(site: Contract.site, after: recorded[0].sequence, limit: 10).isEmpty)
+        #expect(try await store.certifications.subject(site: Contract.site, pseudonym: "pseudonym-subject-1")?.revocation?.sequence
+                == recorded[0].sequence)
+
+        // Re-certified and redeemed again: the site's certification is current, and the old
+        // revocation no longer concerns it.
+        try await store.record(Contract.approved("t2", at: 2000))
+        _ = try await store.redeem(Contract.redemption("t2"))
+        let renewed = try #require(try await store.certifications.subject(site: Contract.site, pseudonym: "pseudonym-subject-1"))
+        #expect(renewed.revocation == nil)
+        #expect(renewed.certifiedAt == 2000)
+        #expect(renewed.accounts == 2)
+        #expect(try await store.certifications.revocations(site: Contract.site, after: 0, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: Contract.backends)
+    func theFeedPagesInOrder(backend: Contract.Backend) async throws {
+        let store = try await backend.make()
+        defer { store.cleanup() }
+        for index in 0..<5 {
+            try await store.record(Contract.approved("t\(index)", subject: "s\(index)"))
+            _ = try await store.redeem(Contract.redemption("t\(index)"))
+        }
+        let recorded = try await Self.revoke(store, (0..<5).map { Self.revocation("s\($0)", at: 1500) })
+        #expect(recorded.map(\.sequence) == recorded.map(\.sequence).sorted())
+        let first = try await store.certifications.revocations(site: Contract.site, after: 0, limit: 2)
+        let second = try await store.certifications.revocations(site: Contract.site, after: first.last!.sequence, limit: 2)
+        let third = try await store.certifications.revocations(site: Contract.site, after: second.last!.sequence, limit: 2)
+        #expect((first + second + third).map(\.request.subjectReference) == ["s0", "s1", "s2", "s3", "s4"])
+    }
+}
