@@ -13,6 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Every setting is also read from an IDCA_… environment variable; a flag wins over the environment. See Docs/CONFIGURATION.md.")
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var possession: PossessionOptions
     @Option(help: ArgumentHelp("Address to listen on (env IDCA_HOST; default 127.0.0.1).", valueName: "host")) var host: String?
     @Option(help: ArgumentHelp("Port to listen on (env IDCA_PORT; default 8080; 0 picks a free port).", valueName: "port")) var port: Int?
     @Option(help: ArgumentHelp("The iss claim of issued tokens: this CA's public URL (env IDCA_ISSUER; default http://HOST:PORT).", valueName: "url")) var issuer: String?
@@ -73,8 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "idca")
         let wiring = try await Wiring.open(storage: storage)
         let database = wiring.storage
+        let possession = try self.possession.resolved()
         let services = HTTPServices(
-            certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
+            certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime),
+                                                       notifier: possession.notifier(logger: logger), possession: possession.settings),
             verification: wiring.verificationService(issuerURL: settings.issuer),
             sites: wiring.siteService,
             audit: wiring.auditService,

@@ -16,6 +16,7 @@ struct Storage: Sendable {
     var statistics: any StatisticsReader
     var keys: any KeyRegister
     var certifications: any CertificationRegister
+    var possession: any PossessionLedger
     var isHealthy: @Sendable () async -> Bool
     /// Closes the database (connections, files); nothing may use the storage afterwards.
     var close: @Sendable () async -> Void
@@ -53,6 +54,7 @@ struct Storage: Sendable {
                 auditLog: PostgresAuditLog(database: database), auditors: PostgresAuditorDirectory(database: database),
                 statistics: PostgresStatistics(database: database), keys: PostgresKeyRegister(database: database),
                 certifications: PostgresCertificationRegister(database: database),
+                possession: PostgresPossessionLedger(database: database),
                 isHealthy: { await database.isHealthy() }, close: { await database.close() },
                 location: database.displayLocation, isPostgres: true)
         }
@@ -71,6 +73,7 @@ struct Storage: Sendable {
             auditLog: SQLiteAuditLog(database: database), auditors: SQLiteAuditorDirectory(database: database),
             statistics: SQLiteStatistics(database: database), keys: SQLiteKeyRegister(database: database),
             certifications: SQLiteCertificationRegister(database: database),
+            possession: SQLitePossessionLedger(database: database),
             isHealthy: { await database.isHealthy() }, close: { try? database.pool.close() },
             location: location, isPostgres: false)
     }

@@ -46,11 +46,17 @@ public struct DecisionRecord: Sendable, Hashable {
     public var subjectReference: String?
     /// Present when approved.
     public var token: IssuedToken?
+    /// Keyed hash of the operator's resident ID, for organization applications that got that far
+    /// (the impersonation report counts the operators who tried one organization).
+    public var operatorReference: String?
+    /// Keyed hash of the client's network address (the impersonation report counts failures by source).
+    public var sourceReference: String?
 
     public var isApproved: Bool { rejection == nil }
 
     public init(applicationID: ApplicationID, subjectType: SubjectType, decidedAt: Int64, site: SiteID?, rejection: Rejection?,
-                regionCode: Int?, subjectReference: String?, token: IssuedToken?) {
+                regionCode: Int?, subjectReference: String?, token: IssuedToken?, operatorReference: String? = nil,
+                sourceReference: String? = nil) {
         self.applicationID = applicationID
         self.subjectType = subjectType
         self.decidedAt = decidedAt
@@ -59,6 +65,8 @@ public struct DecisionRecord: Sendable, Hashable {
         self.regionCode = regionCode
         self.subjectReference = subjectReference
         self.token = token
+        self.operatorReference = operatorReference
+        self.sourceReference = sourceReference
     }
 }
 

@@ -37,19 +37,21 @@ public struct HTTPServices: Sendable {
 let maximumBodySize = 16 * 1024
 
 /// The route table, in one place. Controllers decode, call one service method, and encode.
-func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCARequestContext> {
+    let router = Router(context: IDCARequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
 
     router.post("/v1/applications") { request, context -> Response in
         let body = try await decode(ApplicationBody.self, from: request, context: context)
         let applicationRequest = try body.request()
-        let result = try await services.certification.apply(applicationRequest)
-        metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: result.status.rawValue,
-                               // The public reason only: /metrics is unauthenticated, and internal reasons
-                               // would let anyone diff counters around their own application.
-                               reason: result.rejection?.reason ?? "none")
+        let result = try await services.certification.apply(applicationRequest, source: context.clientAddress)
+        if result.status != .pendingPossession {
+            // The public reason only: /metrics is unauthenticated, and internal reasons would let
+            // anyone diff counters around their own application.
+            metrics.recordDecision(subjectType: result.subjectType.rawValue, outcome: result.status.rawValue,
+                                   reason: result.rejection?.reason ?? "none")
+        }
         var response = try jsonResponse(ApplicationResource(result), status: .created)
         response.headers[.location] = "/v1/applications/\(result.applicationID.rawValue)"
         return response
@@ -60,6 +62,19 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
               let result = try await services.certification.application(id)
         else {
             throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
+        }
+        return try jsonResponse(ApplicationResource(result), status: .ok)
+    }
+
+    router.post("/v1/applications/:id/confirm") { request, context -> Response in
+        guard let id = context.parameters.get("id").flatMap(ApplicationID.init(rawValue:)) else {
+            throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
+        }
+        let body = try await decode(ConfirmBody.self, from: request, context: context)
+        let result = try await services.certification.confirm(id, code: body.code)
+        if result.status != .pendingPossession {
+            metrics.recordDecision(subjectType: result.subjectType.rawValue, outcome: result.status.rawValue,
+                                   reason: result.rejection?.reason ?? "none")
         }
         return try jsonResponse(ApplicationResource(result), status: .ok)
     }
@@ -177,7 +192,7 @@ func integerParameter(_ request: Request, _ name: String, default value: Int64, 
 }
 
 /// Reads at most 16 KiB of JSON and decodes it, turning every failure into a 400 that names the field.
-func decode<T: Decodable>(_ type: T.Type, from request: Request, context: BasicRequestContext) async throws -> T {
+func decode<T: Decodable>(_ type: T.Type, from request: Request, context: IDCARequestContext) async throws -> T {
     let buffer: ByteBuffer
     do {
         buffer = try await request.body.collect(upTo: maximumBodySize)

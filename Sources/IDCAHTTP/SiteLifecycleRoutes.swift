@@ -4,7 +4,7 @@ import IDCAServices
 
 /// What a site may learn about the subjects it certified: which were revoked since it last asked,
 /// and one subject's current status, always by the site's own pseudonyms (Docs/LIFECYCLE.md).
-func addSiteLifecycleRoutes(to router: Router<BasicRequestContext>, services: HTTPServices) {
+func addSiteLifecycleRoutes(to router: Router<IDCARequestContext>, services: HTTPServices) {
     router.get("/v1/sites/me/revocations") { request, _ -> Response in
         let site = try await authenticateSite(request, services: services)
         let since = try integerParameter(request, "since", default: 0, range: 0...Int64.max)

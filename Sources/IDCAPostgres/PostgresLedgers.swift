@@ -35,6 +35,8 @@ public struct PostgresDecisionLedger: DecisionLedger {
             bindings.append(decisions.map { Int64($0.regionCode ?? -1) })
             bindings.append(column { $0.subjectReference })
             bindings.append(decisions.map(\.decidedAt))
+            bindings.append(column { $0.operatorReference })
+            bindings.append(column { $0.sourceReference })
         }
     }
 
@@ -65,7 +67,8 @@ public struct PostgresDecisionLedger: DecisionLedger {
         try await database.read { client in
             let rows = try await client.query("""
                 SELECT a.subject_type, a.decided_at, a.site_id, a.reason, a.internal_reason, a.field, a.message, a.region_code, a.subject_ref,
-                       t.id, t.digest, t.issued_at, t.expires_at, t.audience, t.assurance, t.subject_type, t.subject_ref, t.organization_name
+                       t.id, t.digest, t.issued_at, t.expires_at, t.audience, t.assurance, t.subject_type, t.subject_ref, t.organization_name,
+                       a.operator_ref, a.source_ref
                 FROM applications a LEFT JOIN tokens t ON t.id = a.token_id WHERE a.id = \(id.rawValue)
                 """, logger: database.logger)
             for try await row in rows {
@@ -87,7 +90,7 @@ public struct PostgresDecisionLedger: DecisionLedger {
                 return DecisionRecord(
                     applicationID: id, subjectType: SubjectType(rawValue: try text(0) ?? "") ?? .individual, decidedAt: try integer(1) ?? 0,
                     site: try text(2).flatMap(SiteID.init(rawValue:)), rejection: rejection, regionCode: try integer(7).map(Int.init),
-                    subjectReference: try text(8), token: token)
+                    subjectReference: try text(8), token: token, operatorReference: try text(18), sourceReference: try text(19))
             }
             return nil
         }

@@ -115,12 +115,14 @@ enum SQL {
     enum InsertApplications: PreparedSQL {
         static let sql = """
             INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                      region_code, subject_ref, decided_at)
+                                      region_code, subject_ref, decided_at, operator_ref, source_ref)
             SELECT id, subject_type, status, NULLIF(reason, ''), NULLIF(internal_reason, ''), NULLIF(field, ''), NULLIF(message, ''),
-                   NULLIF(site_id, ''), NULLIF(region_code, -1), NULLIF(subject_ref, ''), decided_at
+                   NULLIF(site_id, ''), NULLIF(region_code, -1), NULLIF(subject_ref, ''), decided_at, NULLIF(operator_ref, ''),
+                   NULLIF(source_ref, '')
             FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::BIGINT[],
-                        $10::TEXT[], $11::BIGINT[])
-                AS x(id, subject_type, status, reason, internal_reason, field, message, site_id, region_code, subject_ref, decided_at)
+                        $10::TEXT[], $11::BIGINT[], $12::TEXT[], $13::TEXT[])
+                AS x(id, subject_type, status, reason, internal_reason, field, message, site_id, region_code, subject_ref, decided_at,
+                     operator_ref, source_ref)
             """
     }
 

@@ -10,21 +10,24 @@ public struct SQLiteDecisionLedger: DecisionLedger {
     }
 
     public func record(_ decision: DecisionRecord, audit: [AuditEvent]) async throws {
-        try await database.write { db, batch in
-            try db.cachedStatement(sql: """
-                INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                          region_code, subject_ref, decided_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    decision.applicationID.rawValue, decision.subjectType.rawValue, decision.isApproved ? "approved" : "rejected",
-                    decision.rejection?.reason, decision.rejection?.internalReason, decision.rejection?.field?.rawValue,
-                    decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
-                    decision.decidedAt,
-                ])
-            // Counted at the end of the batch's transaction: committed with this row or not at all.
-            batch.count(decision)
-            try SQLiteAuditLog.append(audit, in: db)
-        }
+        try await database.write { db, batch in try Self.record(decision, audit: audit, in: db, batch: batch) }
+    }
+
+    /// The application row, its counters and `audit`, in the caller's transaction.
+    static func record(_ decision: DecisionRecord, audit: [AuditEvent], in db: Database, batch: WriteBatcher.Batch) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
+                                      region_code, subject_ref, decided_at, operator_ref, source_ref)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                decision.applicationID.rawValue, decision.subjectType.rawValue, decision.isApproved ? "approved" : "rejected",
+                decision.rejection?.reason, decision.rejection?.internalReason, decision.rejection?.field?.rawValue,
+                decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
+                decision.decidedAt, decision.operatorReference, decision.sourceReference,
+            ])
+        // Counted at the end of the batch's transaction: committed with this row or not at all.
+        batch.count(decision)
+        try SQLiteAuditLog.append(audit, in: db)
     }
 
     public func recordIssued(_ token: IssuedToken, for application: ApplicationID, audit: [AuditEvent]) async throws {
@@ -72,7 +75,9 @@ public struct SQLiteDecisionLedger: DecisionLedger {
                 rejection: rejection,
                 regionCode: row["region_code"],
                 subjectReference: row["subject_ref"],
-                token: token)
+                token: token,
+                operatorReference: row["operator_ref"],
+                sourceReference: row["source_ref"])
         }
     }
 }

@@ -98,4 +98,40 @@ struct LifecycleContractTests {
         let third = try await store.certifications.revocations(site: Contract.site, after: second.last!.sequence, limit: 2)
         #expect((first + second + third).map(\.request.subjectReference) == ["s0", "s1", "s2", "s3", "s4"])
     }
+
+    @Test(arguments: Contract.backends)
+    func possessionAttemptsAreSpentAtomicallyAndAChallengeClosesOnce(backend: Contract.Backend) async throws {
+        let store = try await backend.make()
+        defer { store.cleanup() }
+        let id = ApplicationID.generate(using: SystemRandomSource())
+        let challenge = PossessionChallenge(
+            applicationID: id, subjectType: .individual, subjectReference: "subject-1", regionCode: 110105, site: nil,
+            organizationName: nil, operatorReference: nil, sourceReference: "source-1", codeHash: "hash", destination: "138****5678",
+            createdAt: 1000, expiresAt: 1300, attemptsLeft: 5)
+        try await store.possession.open(challenge, audit: [Contract.event("challenged")])
+        #expect(try await store.possession.challenge(id) == challenge)
+
+        let spent = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for _ in 0..<20 { group.addTask { try await store.possession.spendAttempt(id, at: 1100)?.attemptsLeft } }
+            return try await group.reduce(into: [Int?]()) { $0.append($1) }
+        }
+        #expect(spent.compactMap { $0 }.sorted() == [0, 1, 2, 3, 4], "twenty tries at once spend exactly five attempts")
+        #expect(try await store.possession.spendAttempt(id, at: 1100) == nil)
+
+        let other = ApplicationID.generate(using: SystemRandomSource())
+        var fresh = challenge
+        fresh.applicationID = other
+        try await store.possession.open(fresh, audit: [])
+        #expect(try await store.possession.spendAttempt(other, at: 1300) == nil, "no attempt after expiry")
+        let decision = DecisionRecord(applicationID: other, subjectType: .individual, decidedAt: 1200, site: nil, rejection: nil,
+                                      regionCode: 110105, subjectReference: "subject-1", token: nil, sourceReference: "source-1")
+        let closes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<5 { group.addTask { try await store.possession.close(other, decision: decision, audit: [Contract.event("closed")]) } }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(closes.filter { $0 }.count == 1, "one close wins")
+        #expect(try await store.possession.challenge(other)?.isPending == false)
+        #expect(try await store.decisions.decision(other) == decision)
+        #expect(try await store.audit.entries(after: 0, limit: 100).filter { $0.object == "closed" }.count == 1)
+    }
 }

@@ -26,6 +26,7 @@ struct StorageContractTests {
         var auditors: any AuditorDirectory
         var statistics: any StatisticsReader
         var certifications: any CertificationRegister
+        var possession: any PossessionLedger
         var cleanup: @Sendable () -> Void
 
         /// Records an approval the way the certification service does: decision, then token.
@@ -55,6 +56,7 @@ struct StorageContractTests {
             audit: PostgresAuditLog(database: database.database), auditors: PostgresAuditorDirectory(database: database.database),
             statistics: PostgresStatistics(database: database.database),
             certifications: PostgresCertificationRegister(database: database.database),
+            possession: PostgresPossessionLedger(database: database.database),
             cleanup: { database.drop() })
     }
 
@@ -69,6 +71,7 @@ struct StorageContractTests {
                 audit: SQLiteAuditLog(database: database), auditors: SQLiteAuditorDirectory(database: database),
                 statistics: SQLiteStatistics(database: database),
                 certifications: SQLiteCertificationRegister(database: database),
+                possession: SQLitePossessionLedger(database: database),
                 cleanup: { try? database.pool.close(); try? FileManager.default.removeItem(atPath: directory) })
         }
 

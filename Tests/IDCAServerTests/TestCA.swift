@@ -4,6 +4,7 @@ import HummingbirdTesting
 import IDCAAudit
 import IDCACore
 import IDCAHTTP
+import IDCANotify
 import IDCARules
 import IDCASQLite
 import IDCAServices
@@ -52,6 +53,11 @@ enum Fixture {
     static let operatorPerson = PersonClaim(name: "赵六", residentID: residentID("44030519900101005"))
     /// Valid number, never put in the registry.
     static let stranger = PersonClaim(name: "钱七", residentID: residentID("11010119700101006"))
+    /// A resident whose registry entry holds a phone number: approval needs the code sent to it.
+    static let withPhone = PersonClaim(name: "冯八", residentID: residentID("11010219880808007"))
+    static let phone = "13812345678"
+    /// An organization operator with a phone on file.
+    static let operatorWithPhone = PersonClaim(name: "陈九", residentID: residentID("11010319770707008"))
 
     static let organizationCode = "123456788"
     static let creditCode = creditCode(first17: "91110105" + organizationCode)
@@ -77,7 +83,8 @@ enum Fixture {
 
     /// Every plaintext personal value the fixtures use: none may appear in the database or logs.
     static var personalValues: [String] {
-        [zhangSan, aili, deceased, cancelled, operatorPerson, stranger].flatMap { [$0.name, $0.residentID] }
+        [zhangSan, aili, deceased, cancelled, operatorPerson, stranger, withPhone, operatorWithPhone].flatMap { [$0.name, $0.residentID] }
+            + [phone]
     }
 }
 
@@ -99,8 +106,11 @@ struct TestCA {
     let ledger: SQLiteDecisionLedger
     let logs = LogCapture()
     let metrics = HTTPMetrics()
+    let dataKey = SecretKey.generate()
+    /// Where the possession codes go (the development outbox).
+    let outbox: String
 
-    init() async throws {
+    init(possession: PossessionCheck.Settings = .init(), notifier: (any Notifier)? = nil) async throws {
         directory = NSTemporaryDirectory() + "idca-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: directory + "/idca.sqlite")
@@ -110,9 +120,13 @@ struct TestCA {
         ledger = SQLiteDecisionLedger(database: database)
         let random = SystemRandomSource()
         siteService = SiteService(directory: sites, identityHasher: identityHasher, clock: clock, random: random)
+        outbox = directory + "/outbox/sms.log"
         let certification = CertificationService(
             dependencies: .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
-                                issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random),
+                                issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random,
+                                possession: PossessionCheck(ledger: SQLitePossessionLedger(database: database),
+                                                            notifier: notifier ?? OutboxNotifier(path: outbox),
+                                                            sealer: DataSealer(key: dataKey), settings: possession)),
             settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
         let auditLog = SQLiteAuditLog(database: database)
         let pseudonyms = PseudonymGenerator(key: SecretKey.generate())
@@ -132,18 +146,22 @@ struct TestCA {
     }
 
     private func seedRegistry(_ registry: SQLiteRegistry) async throws {
-        func record(_ person: PersonClaim, _ status: ResidentStatus) throws -> ResidentRecord {
+        let sealer = DataSealer(key: dataKey)
+        func record(_ person: PersonClaim, _ status: ResidentStatus, phone: String? = nil) throws -> ResidentRecord {
             let number = try ResidentIDNumber(validating: person.residentID, context: ValidationContext(today: CivilDate(year: 2026, month: 11, day: 29)!))
+            let reference = identityHasher.residentReference(number)
             return ResidentRecord(
-                residentIDHash: identityHasher.residentReference(number),
+                residentIDHash: reference,
                 nameHash: identityHasher.nameHash(try NameRules.normalizedPersonName(person.name)),
-                status: status, regionCode: number.region.code, sealedPhone: nil)
+                status: status, regionCode: number.region.code,
+                sealedPhone: phone.map { sealer.seal(Array($0.utf8), associatedData: Array(("phone:" + reference).utf8)) })
         }
         let imported = { (count: Int) in AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"), outcome: "imported",
                                                     details: [("imported", String(count))]) }
         _ = try await registry.importResidents([
             try record(Fixture.zhangSan, .active), try record(Fixture.aili, .active), try record(Fixture.deceased, .deceased),
             try record(Fixture.cancelled, .cancelled), try record(Fixture.operatorPerson, .active),
+            try record(Fixture.withPhone, .active, phone: Fixture.phone), try record(Fixture.operatorWithPhone, .active, phone: "13900001111"),
         ], audit: imported)
         _ = try await registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization], audit: imported)
     }
@@ -165,6 +183,13 @@ struct TestCA {
     /// Registers an auditor and returns their API key.
     func addAuditor() async throws -> String {
         try await auditorService.add(name: "审计员 Auditor", by: .operator("test")).apiKey
+    }
+
+    /// The newest code the outbox holds for `application`.
+    func code(for application: String) -> String? {
+        guard let text = try? String(contentsOfFile: outbox, encoding: .utf8) else { return nil }
+        let line = text.split(separator: "\n").last { $0.contains("application=\(application) ") }
+        return line?.split(separator: " ").first { $0.hasPrefix("code=") }.map { String($0.dropFirst(5)) }
     }
 
     func remove() {

@@ -1,0 +1,91 @@
+import IDCACore
+import IDCATokens
+
+/// The possession step of `CertificationService` (Docs/LIFECYCLE.md).
+extension CertificationService {
+    /// Opens a challenge for an application that passed the registry, durably, then sends its code.
+    func challenge(_ decision: DecisionRecord, subjectReference: String, organizationName: String?,
+                   phone: String) async throws -> ApplicationResult {
+        let possession = dependencies.possession
+        let code = PossessionCheck.newCode(using: dependencies.random)
+        let challenge = PossessionChallenge(
+            applicationID: decision.applicationID, subjectType: decision.subjectType, subjectReference: subjectReference,
+            regionCode: decision.regionCode, site: decision.site, organizationName: organizationName,
+            operatorReference: decision.operatorReference, sourceReference: decision.sourceReference,
+            codeHash: dependencies.identityHasher.possessionCodeHash(code, application: decision.applicationID),
+            destination: PhoneMask.mask(phone), createdAt: decision.decidedAt,
+            expiresAt: decision.decidedAt + possession.settings.codeLifetime, attemptsLeft: possession.settings.attempts)
+        try await possession.ledger.open(challenge, audit: [.possessionChallenged(challenge)])
+        do {
+            try await possession.notifier.send(PossessionMessage(
+                phone: phone, code: code, applicationID: challenge.applicationID, expiresAt: challenge.expiresAt))
+        } catch {
+            // Never a silent loss: the application is refused for it, on the record, and the
+            // applicant is told to try again.
+            var refused = decision
+            refused.decidedAt = dependencies.clock.now()
+            refused.rejection = Rejection(.possessionUndelivered, field: nil)
+            _ = try await possession.ledger.close(challenge.applicationID, decision: refused, audit: [.decided(refused)])
+            throw IDCAError(.unavailable, code: "possession_delivery_failed",
+                            message: "The code could not be sent to the phone number on file. Try again in a minute.",
+                            detail: "notifier: \(type(of: error))", retryAfter: 60)
+        }
+        return ApplicationResult(pending: challenge, rejection: nil)
+    }
+
+    /// Checks a code for a pending application. A right code approves it (and answers with the
+    /// token); a wrong one answers `pending_possession` with the attempts left, until none are,
+    /// which refuses it; an expired challenge refuses it. Throws 404 for an unknown application,
+    /// 409 for one that is not waiting for a code, and 400 for something that is not six digits
+    /// (which spends no attempt).
+    public func confirm(_ id: ApplicationID, code: String) async throws -> ApplicationResult {
+        let possession = dependencies.possession
+        guard let existing = try await possession.ledger.challenge(id) else {
+            if try await dependencies.ledger.decision(id) != nil { throw Self.notPending }
+            throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
+        }
+        guard existing.isPending else { throw Self.notPending }
+        let now = dependencies.clock.now()
+        guard PossessionCheck.isWellFormed(code) else {
+            throw IDCAError(.badRequest, code: "invalid_code", message: "The code is the 6 digits in the text message.", field: "code")
+        }
+        guard let spent = try await possession.ledger.spendAttempt(id, at: now) else {
+            // No attempt could be spent: expired, exhausted, or decided meanwhile.
+            guard let current = try await possession.ledger.challenge(id), current.isPending else { throw Self.notPending }
+            return try await refuse(current, reason: current.expiresAt <= now ? .possessionCodeExpired : .possessionAttemptsExhausted,
+                                    at: now)
+        }
+        let expected = dependencies.identityHasher.possessionCodeHash(code, application: id)
+        guard constantTimeEquals(expected, spent.codeHash) else {
+            if spent.attemptsLeft == 0 { return try await refuse(spent, reason: .possessionAttemptsExhausted, at: now) }
+            return ApplicationResult(pending: spent, rejection: Rejection(.possessionCodeWrong, field: .code))
+        }
+        let decision = DecisionRecord(
+            applicationID: id, subjectType: spent.subjectType, decidedAt: now, site: spent.site, rejection: nil,
+            regionCode: spent.regionCode, subjectReference: spent.subjectReference, token: nil,
+            operatorReference: spent.operatorReference, sourceReference: spent.sourceReference)
+        return try await issue(decision, subjectReference: spent.subjectReference, organizationName: spent.organizationName,
+                               assurance: PossessionCheck.possessionAssurance,
+                               prefix: [.possessionAnswered(spent, outcome: "confirmed", time: now)]) { audit in
+            guard try await possession.ledger.close(id, decision: decision, audit: audit) else { throw Self.notPending }
+        }
+    }
+
+    /// Closes a challenge as refused, recording the decision.
+    private func refuse(_ challenge: PossessionChallenge, reason: DecisionReason, at now: Int64) async throws -> ApplicationResult {
+        let decision = DecisionRecord(
+            applicationID: challenge.applicationID, subjectType: challenge.subjectType, decidedAt: now, site: challenge.site,
+            rejection: Rejection(reason, field: .code), regionCode: challenge.regionCode, subjectReference: challenge.subjectReference,
+            token: nil, operatorReference: challenge.operatorReference, sourceReference: challenge.sourceReference)
+        let outcome = reason == .possessionCodeExpired ? "expired" : "exhausted"
+        guard try await dependencies.possession.ledger.close(
+            challenge.applicationID, decision: decision,
+            audit: [.possessionAnswered(challenge, outcome: outcome, time: now), .decided(decision)])
+        else { throw Self.notPending }
+        return ApplicationResult(decision, token: nil)
+    }
+
+    static var notPending: IDCAError {
+        IDCAError(.conflict, code: "application_not_pending", message: "This application is not waiting for a code: it has been decided.")
+    }
+}
