@@ -26,6 +26,8 @@ struct DemoTraffic {
         var rejected = 0
         /// Sent a code and never entered it.
         var abandoned = 0
+        /// Refused with 429: the resident ID or organization was locked after failed matches.
+        var locked = 0
         var organizations = 0
         var organizationsRejected = 0
         var verifications = 0
@@ -82,7 +84,7 @@ struct DemoTraffic {
 
         var summary = Summary()
         var next = 0
-        try await withThrowingTaskGroup(of: (ApplicationRequest, ApplicationResult, Int).self) { group in
+        try await withThrowingTaskGroup(of: (ApplicationRequest, ApplicationResult?, Int).self) { group in
             func submit(_ plan: (time: Int64, request: ApplicationRequest, verify: Bool, replay: Bool, answers: Bool)) {
                 let certification = wiring.certificationService(settings: .init(issuerURL: issuer), notifier: handset,
                                                                 clock: FixedClock(time: plan.time))
@@ -91,7 +93,13 @@ struct DemoTraffic {
                                                                  clock: FixedClock(time: plan.time + 40))
                 let verification = wiring.verificationService(issuerURL: issuer, clock: FixedClock(time: plan.time + 120))
                 group.addTask {
-                    var result = try await certification.apply(plan.request)
+                    var result: ApplicationResult
+                    do {
+                        result = try await certification.apply(plan.request)
+                    } catch let error as IDCAError where error.kind == .tooManyRequests {
+                        // The simulated crowd retries one person's number often enough to lock it now and then.
+                        return (plan.request, nil, 0)
+                    }
                     if result.status == .pendingPossession, plan.answers, let code = handset.code(for: result.applicationID) {
                         result = try await confirmation.confirm(result.applicationID, code: code)
                     }
@@ -112,6 +120,11 @@ struct DemoTraffic {
                 summary.applications += 1
                 summary.verifications += verifications
                 if request.subjectType == .organization { summary.organizations += 1 }
+                guard let result else {
+                    summary.locked += 1
+                    if next < plans.count { submit(plans[next]); next += 1 }
+                    continue
+                }
                 if result.status == .pendingPossession {
                     summary.abandoned += 1
                 } else if let rejection = result.rejection {

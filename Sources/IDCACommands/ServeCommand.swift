@@ -14,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @OptionGroup var possession: PossessionOptions
+    @OptionGroup var budgets: BudgetOptions
     @Option(help: ArgumentHelp("Address to listen on (env IDCA_HOST; default 127.0.0.1).", valueName: "host")) var host: String?
     @Option(help: ArgumentHelp("Port to listen on (env IDCA_PORT; default 8080; 0 picks a free port).", valueName: "port")) var port: Int?
     @Option(help: ArgumentHelp("The iss claim of issued tokens: this CA's public URL (env IDCA_ISSUER; default http://HOST:PORT).", valueName: "url")) var issuer: String?
@@ -77,7 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         let possession = try self.possession.resolved()
         let services = HTTPServices(
             certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime),
-                                                       notifier: possession.notifier(logger: logger), possession: possession.settings),
+                                                       notifier: possession.notifier(logger: logger), possession: possession.settings,
+                                                       budgets: try budgets.resolved()),
             verification: wiring.verificationService(issuerURL: settings.issuer),
             sites: wiring.siteService,
             audit: wiring.auditService,

@@ -17,6 +17,7 @@ struct Storage: Sendable {
     var keys: any KeyRegister
     var certifications: any CertificationRegister
     var possession: any PossessionLedger
+    var history: any ApplicationHistory
     var isHealthy: @Sendable () async -> Bool
     /// Closes the database (connections, files); nothing may use the storage afterwards.
     var close: @Sendable () async -> Void
@@ -55,6 +56,7 @@ struct Storage: Sendable {
                 statistics: PostgresStatistics(database: database), keys: PostgresKeyRegister(database: database),
                 certifications: PostgresCertificationRegister(database: database),
                 possession: PostgresPossessionLedger(database: database),
+                history: PostgresApplicationHistory(database: database),
                 isHealthy: { await database.isHealthy() }, close: { await database.close() },
                 location: database.displayLocation, isPostgres: true)
         }
@@ -74,6 +76,7 @@ struct Storage: Sendable {
             statistics: SQLiteStatistics(database: database), keys: SQLiteKeyRegister(database: database),
             certifications: SQLiteCertificationRegister(database: database),
             possession: SQLitePossessionLedger(database: database),
+            history: SQLiteApplicationHistory(database: database),
             isHealthy: { await database.isHealthy() }, close: { try? database.pool.close() },
             location: location, isPostgres: false)
     }

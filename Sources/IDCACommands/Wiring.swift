@@ -104,13 +104,15 @@ struct Wiring {
 
     /// `clock` replaces the wiring's clock (demo traffic decides at simulated times).
     func certificationService(settings: CertificationService.Settings, notifier: any Notifier,
-                              possession: PossessionCheck.Settings = .init(), clock: (any IDCACore.Clock)? = nil) -> CertificationService {
+                              possession: PossessionCheck.Settings = .init(), budgets: Budgets.Settings = .init(),
+                              clock: (any IDCACore.Clock)? = nil) -> CertificationService {
         CertificationService(
             dependencies: .init(
                 registry: storage.registry, ledger: storage.decisions, sites: storage.sites, identityHasher: identityHasher,
                 issuer: TokenIssuer(signingKey: keys.signing), clock: clock ?? self.clock, random: random,
                 possession: PossessionCheck(ledger: storage.possession, notifier: notifier, sealer: DataSealer(key: keys.data),
-                                            settings: possession)),
+                                            settings: possession),
+                budgets: Budgets(history: storage.history, settings: budgets), auditLog: storage.auditLog),
             settings: settings)
     }
 

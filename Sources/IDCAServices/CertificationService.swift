@@ -46,10 +46,13 @@ public struct CertificationService: Sendable {
         public var random: any RandomSource
         public var regions: RegionTable
         public var possession: PossessionCheck
+        public var budgets: Budgets
+        /// For refusals that change nothing else (a spent budget).
+        public var auditLog: any AuditLog
 
         public init(registry: any RegistryReader, ledger: any DecisionLedger, sites: any SiteDirectory, identityHasher: IdentityHasher,
                     issuer: TokenIssuer, clock: any IDCACore.Clock, random: any RandomSource, regions: RegionTable = .standard,
-                    possession: PossessionCheck) {
+                    possession: PossessionCheck, budgets: Budgets, auditLog: any AuditLog) {
             self.registry = registry
             self.ledger = ledger
             self.sites = sites
@@ -59,6 +62,8 @@ public struct CertificationService: Sendable {
             self.random = random
             self.regions = regions
             self.possession = possession
+            self.budgets = budgets
+            self.auditLog = auditLog
         }
     }
 
@@ -89,6 +94,7 @@ public struct CertificationService: Sendable {
     /// Throws `IDCAError` for requests that are not applications at all (an unknown site), and
     /// when the code cannot be delivered.
     public func apply(_ request: ApplicationRequest, source: String? = nil) async throws -> ApplicationResult {
+        try await spendAddressBudget(source)
         if let site = request.site {
             guard let known = try await dependencies.sites.site(id: site), !known.isSuspended else {
                 throw IDCAError(.badRequest, code: "unknown_site", message: "The site named in the application is not a licensed, active site.", field: "site")
@@ -191,6 +197,7 @@ public struct CertificationService: Sendable {
             case .failure(let rejection): return Outcome(rejection: rejection)
             }
             let reference = dependencies.identityHasher.residentReference(person.residentID)
+            try await enforceLock(reference, type: .individual)
             let record = try await dependencies.registry.resident(residentIDHash: reference)
             let rejection = RegistryJudgement.judge(
                 personNameHash: dependencies.identityHasher.nameHash(person.normalizedName), record: record)
@@ -204,6 +211,7 @@ public struct CertificationService: Sendable {
             case .failure(let rejection): return Outcome(rejection: rejection)
             }
             let reference = dependencies.identityHasher.organizationReference(organization.key.organizationCode)
+            try await enforceLock(reference, type: .organization)
             let record = try await dependencies.registry.organization(organization.key)
             let region = organization.key.divisionCode ?? record?.divisionCode
             if let rejection = RegistryJudgement.judge(organization, record: record) {

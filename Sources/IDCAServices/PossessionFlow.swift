@@ -38,7 +38,8 @@ extension CertificationService {
     /// which refuses it; an expired challenge refuses it. Throws 404 for an unknown application,
     /// 409 for one that is not waiting for a code, and 400 for something that is not six digits
     /// (which spends no attempt).
-    public func confirm(_ id: ApplicationID, code: String) async throws -> ApplicationResult {
+    public func confirm(_ id: ApplicationID, code: String, source: String? = nil) async throws -> ApplicationResult {
+        try await spendAddressBudget(source)
         let possession = dependencies.possession
         guard let existing = try await possession.ledger.challenge(id) else {
             if try await dependencies.ledger.decision(id) != nil { throw Self.notPending }

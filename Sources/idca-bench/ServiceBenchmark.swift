@@ -43,7 +43,8 @@ func benchmarkServices(seconds: Int, concurrency: Int) async throws {
                             // No phone is on file in this registry: the outbox is never written.
                             possession: PossessionCheck(ledger: SQLitePossessionLedger(database: database),
                                                         notifier: OutboxNotifier(path: NSTemporaryDirectory() + "/idca-bench-outbox.log"),
-                                                        sealer: DataSealer(key: SecretKey.generate()))),
+                                                        sealer: DataSealer(key: SecretKey.generate())),
+                            budgets: Budgets(history: SQLiteApplicationHistory(database: database)), auditLog: SQLiteAuditLog(database: database)),
         settings: .init(issuerURL: "https://idca.bench"))
     let verification = VerificationService(
         verifier: TokenVerifier(keys: [signing.publicKey], issuer: "https://idca.bench"), ledger: SQLiteTokenLedger(database: database),

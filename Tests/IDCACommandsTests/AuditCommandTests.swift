@@ -157,7 +157,7 @@ struct AuditCommandTests {
         #expect(applications == 400)
         let decided = (traffic["approved"] as? Int ?? 0) + (traffic["rejected"] as? Int ?? 0)
         // Applicants with a phone on file who never enter their code leave no decision to count.
-        #expect(decided + (traffic["abandoned"] as? Int ?? -1) == 400)
+        #expect(decided + (traffic["abandoned"] as? Int ?? -1) + (traffic["locked"] as? Int ?? -1) == 400)
         #expect((traffic["abandoned"] as? Int ?? 0) > 0, "one in twenty applicants with a phone never answers")
 
         let exported = try ca.idca(["stats", "export", "--from", "2025-01-01", "--to", "2027-12-31", "--format", "json", "--group-by", "subject_type"])

@@ -21,6 +21,13 @@ final class ManualClock: IDCACore.Clock {
     func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
 }
 
+/// Monotonic time that tests move by hand.
+final class ManualMonotonic: Sendable {
+    private let elapsed = Mutex<Duration>(.zero)
+    func now() -> Duration { elapsed.withLock { $0 } }
+    func advance(by delta: Duration) { elapsed.withLock { $0 += delta } }
+}
+
 /// Captures every log line in memory, so tests can prove what logs never contain.
 final class LogCapture: Sendable {
     let lines = Mutex<[String]>([])
@@ -110,7 +117,10 @@ struct TestCA {
     /// Where the possession codes go (the development outbox).
     let outbox: String
 
-    init(possession: PossessionCheck.Settings = .init(), notifier: (any Notifier)? = nil) async throws {
+    /// Monotonic time for the address budgets, moved by hand.
+    let monotonic = ManualMonotonic()
+
+    init(possession: PossessionCheck.Settings = .init(), budgets: Budgets.Settings = .init(), notifier: (any Notifier)? = nil) async throws {
         directory = NSTemporaryDirectory() + "idca-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: directory + "/idca.sqlite")
@@ -126,7 +136,10 @@ struct TestCA {
                                 issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random,
                                 possession: PossessionCheck(ledger: SQLitePossessionLedger(database: database),
                                                             notifier: notifier ?? OutboxNotifier(path: outbox),
-                                                            sealer: DataSealer(key: dataKey), settings: possession)),
+                                                            sealer: DataSealer(key: dataKey), settings: possession),
+                                budgets: Budgets(history: SQLiteApplicationHistory(database: database), settings: budgets,
+                                                 monotonic: { [monotonic] in monotonic.now() }),
+                                auditLog: SQLiteAuditLog(database: database)),
             settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
         let auditLog = SQLiteAuditLog(database: database)
         let pseudonyms = PseudonymGenerator(key: SecretKey.generate())
