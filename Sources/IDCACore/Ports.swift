@@ -37,7 +37,7 @@ public protocol TokenLedger: Sendable {
     /// Consumes the token for `redemption.site` if it was issued with this digest, is unused, its
     /// certification is not revoked, and the site is under its account limit for the subject — one
     /// atomic conditional update. On success the site's account row records `pseudonym` of the
-    /// subject reference (what the site knows the subject by). The event `audit` makes of the
+    /// subject reference (the keyed index of what the site knows the subject by). The event `audit` makes of the
     /// outcome commits in the same transaction.
     func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
                 audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome

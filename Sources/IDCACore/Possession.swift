@@ -14,7 +14,7 @@ public struct PossessionChallenge: Sendable, Hashable {
     public var operatorReference: String?
     public var sourceReference: String?
     public var codeHash: String
-    /// The phone number masked for display (`138****5678`).
+    /// The phone number masked for display (`*******5678`).
     public var destination: String
     public var createdAt: Int64
     public var expiresAt: Int64
@@ -84,11 +84,13 @@ public protocol Notifier: Sendable {
     func send(_ message: PossessionMessage) async throws
 }
 
-/// How a phone number is shown back to its owner: enough to recognise it, not enough to learn it.
+/// How a phone number is shown back: the last four digits, enough for its owner to recognise it and
+/// little for someone who merely knows the owner's name and number (the prefix would tell the carrier
+/// and region).
 public enum PhoneMask {
     public static func mask(_ phone: String) -> String {
         let digits = Array(phone)
-        guard digits.count > 7 else { return String(repeating: "*", count: digits.count) }
-        return String(digits.prefix(3)) + String(repeating: "*", count: digits.count - 7) + String(digits.suffix(4))
+        guard digits.count > 4 else { return String(repeating: "*", count: digits.count) }
+        return String(repeating: "*", count: digits.count - 4) + String(digits.suffix(4))
     }
 }

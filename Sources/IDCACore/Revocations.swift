@@ -77,6 +77,7 @@ public protocol CertificationRegister: Sendable {
     /// The revocations that withdrew the certification `site` redeemed last for a subject, with
     /// sequence above `after`, oldest first, at most `limit`.
     func revocations(site: SiteID, after: Int64, limit: Int) async throws -> [Revocation]
-    /// The subject `site` knows by `pseudonym`, if it redeemed one of theirs.
+    /// The subject `site` knows by the pseudonym whose keyed index is `pseudonym`, if it redeemed
+    /// one of theirs (the returned `pseudonym` is that index).
     func subject(site: SiteID, pseudonym: String) async throws -> SiteSubject?
 }

@@ -45,7 +45,15 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
     router.post("/v1/applications") { request, context -> Response in
         let body = try await decode(ApplicationBody.self, from: request, context: context)
         let applicationRequest = try body.request()
-        let result = try await services.certification.apply(applicationRequest, source: context.clientAddress)
+        let result: ApplicationResult
+        do {
+            result = try await services.certification.apply(applicationRequest, source: context.clientAddress)
+        } catch let error as IDCAError where error.code == "possession_delivery_failed" {
+            // Recorded as a rejected decision before the error: counted like one.
+            metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: "rejected",
+                                   reason: DecisionReason.possessionUndelivered.rawValue)
+            throw error
+        }
         if result.status != .pendingPossession {
             // The public reason only: /metrics is unauthenticated, and internal reasons would let
             // anyone diff counters around their own application.
@@ -71,7 +79,7 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
             throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
         }
         let body = try await decode(ConfirmBody.self, from: request, context: context)
-        let result = try await services.certification.confirm(id, code: body.code)
+        let result = try await services.certification.confirm(id, code: body.code, source: context.clientAddress)
         if result.status != .pendingPossession {
             metrics.recordDecision(subjectType: result.subjectType.rawValue, outcome: result.status.rawValue,
                                    reason: result.rejection?.reason ?? "none")
@@ -161,7 +169,7 @@ func authenticateSite(_ request: Request, services: HTTPServices) async throws -
         throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid site API key is required: Authorization: Bearer <key>.")
     }
     guard !site.isSuspended else {
-        throw IDCAError(.forbidden, code: "site_suspended", message: "This site is suspended and cannot verify tokens.")
+        throw IDCAError(.forbidden, code: "site_suspended", message: "This site is suspended: its API key is refused until it is resumed.")
     }
     return site
 }

@@ -15,7 +15,7 @@ public struct ApplicationResult: Sendable, Hashable {
     /// Where the code went and how long it is good for.
     public struct Possession: Sendable, Hashable {
         public var channel = "sms"
-        /// The masked phone number (`138****5678`).
+        /// The masked phone number (`*******5678`).
         public var destination: String
         public var expiresAt: Int64
         public var attemptsLeft: Int
@@ -173,6 +173,13 @@ public struct CertificationService: Sendable {
     public func application(_ id: ApplicationID) async throws -> ApplicationResult? {
         if let decision = try await dependencies.ledger.decision(id) { return ApplicationResult(decision, token: nil) }
         guard let challenge = try await dependencies.possession.ledger.challenge(id), challenge.isPending else { return nil }
+        let now = dependencies.clock.now()
+        if challenge.expiresAt <= now {
+            // Decided when first seen after its code expired, so that nobody is shown a wait that is over.
+            do { return try await refuse(challenge, reason: .possessionCodeExpired, at: now) } catch let error as IDCAError where error.kind == .conflict {
+                return try await dependencies.ledger.decision(id).map { ApplicationResult($0, token: nil) }
+            }
+        }
         return ApplicationResult(pending: challenge, rejection: nil)
     }
 

@@ -59,7 +59,17 @@ extension CertificationService {
         let expected = dependencies.identityHasher.possessionCodeHash(code, application: id)
         guard constantTimeEquals(expected, spent.codeHash) else {
             if spent.attemptsLeft == 0 { return try await refuse(spent, reason: .possessionAttemptsExhausted, at: now) }
+            try await dependencies.auditLog.append([.possessionAnswered(spent, outcome: "wrong", time: now)])
             return ApplicationResult(pending: spent, rejection: Rejection(.possessionCodeWrong, field: .code))
+        }
+        // The registry may have changed while the code was on its way (an import marking the person
+        // deceased or the number cancelled): the person who proves possession must still be active.
+        let person = spent.subjectType == .individual ? spent.subjectReference : spent.operatorReference
+        if let person, try await dependencies.registry.resident(residentIDHash: person)?.status != .active {
+            let rejection = spent.subjectType == .individual
+                ? Rejection(public: .registryMismatch, internal: .identityInactive, field: .residentID)
+                : Rejection(public: .operatorRejected, internal: .identityInactive, field: .operatorResidentID)
+            return try await refuse(spent, rejection: rejection, outcome: "inactive", at: now)
         }
         let decision = DecisionRecord(
             applicationID: id, subjectType: spent.subjectType, decidedAt: now, site: spent.site, rejection: nil,
@@ -72,13 +82,18 @@ extension CertificationService {
         }
     }
 
+    /// Closes a challenge as refused for its code, recording the decision.
+    func refuse(_ challenge: PossessionChallenge, reason: DecisionReason, at now: Int64) async throws -> ApplicationResult {
+        try await refuse(challenge, rejection: Rejection(reason, field: .code),
+                         outcome: reason == .possessionCodeExpired ? "expired" : "exhausted", at: now)
+    }
+
     /// Closes a challenge as refused, recording the decision.
-    private func refuse(_ challenge: PossessionChallenge, reason: DecisionReason, at now: Int64) async throws -> ApplicationResult {
+    private func refuse(_ challenge: PossessionChallenge, rejection: Rejection, outcome: String, at now: Int64) async throws -> ApplicationResult {
         let decision = DecisionRecord(
             applicationID: challenge.applicationID, subjectType: challenge.subjectType, decidedAt: now, site: challenge.site,
-            rejection: Rejection(reason, field: .code), regionCode: challenge.regionCode, subjectReference: challenge.subjectReference,
+            rejection: rejection, regionCode: challenge.regionCode, subjectReference: challenge.subjectReference,
             token: nil, operatorReference: challenge.operatorReference, sourceReference: challenge.sourceReference)
-        let outcome = reason == .possessionCodeExpired ? "expired" : "exhausted"
         guard try await dependencies.possession.ledger.close(
             challenge.applicationID, decision: decision,
             audit: [.possessionAnswered(challenge, outcome: outcome, time: now), .decided(decision)])

@@ -81,7 +81,9 @@ public struct RevocationService: Sendable {
     /// redeemed a token of theirs (which is all a site can be told about other pseudonyms).
     public func subject(_ pseudonym: String, for site: Site) async throws -> SiteSubject? {
         guard Base32.isEncoding(pseudonym, ofByteCount: 20) else { return nil }
-        return try await register.subject(site: site.id, pseudonym: pseudonym)
+        guard var subject = try await register.subject(site: site.id, pseudonym: pseudonyms.index(ofPseudonym: pseudonym)) else { return nil }
+        subject.pseudonym = pseudonym
+        return subject
     }
 }
 

@@ -61,7 +61,7 @@ public struct VerificationService: Sendable {
         let pseudonyms = self.pseudonyms
         let outcome = try await ledger.redeem(Redemption(
             tokenID: tokenID, digest: digest, site: siteID, maxAccounts: site.maxAccounts, redeemedAt: now),
-            pseudonym: { pseudonyms.pseudonym(subjectReference: $0, siteID: siteID.rawValue) }
+            pseudonym: { pseudonyms.index(ofPseudonym: pseudonyms.pseudonym(subjectReference: $0, siteID: siteID.rawValue)) }
         ) { outcome in
             switch outcome {
             case .redeemed(let issued, let accounts):

@@ -21,7 +21,7 @@ struct PossessionRouteTests {
             #expect(applied.object["status"] as? String == "pending_possession")
             #expect(applied.object["token"] == nil)
             let possession = try #require(applied.object["possession"] as? [String: Any])
-            #expect(possession["destination"] as? String == "138****5678")
+            #expect(possession["destination"] as? String == "*******5678")
             #expect(possession["attempts_left"] as? Int == 5)
             #expect(possession["channel"] as? String == "sms")
             #expect(possession["expires_at"] as? String == "2026-11-28T21:11:40Z")
@@ -70,6 +70,34 @@ struct PossessionRouteTests {
             #expect(last.object["reason"] as? String == "possession_attempts_exhausted")
             let late = try await client.call(.post, "/v1/applications/\(id)/confirm", json: ["code": code])
             #expect(late.status == .conflict, "the right code after five wrong ones is too late")
+        }
+        let answers = try await SQLiteAuditLogReader(ca).entries().filter { $0.type == "possession.answered" }.map(\.outcome)
+        #expect(answers == ["wrong", "wrong", "wrong", "wrong", "exhausted"], "every wrong code is on the record")
+    }
+
+    @Test func aRegistryChangeWhileTheCodeIsOnItsWayRefuses() async throws {
+        let ca = try await TestCA()
+        defer { ca.remove() }
+        try await ca.application.test(.router) { client in
+            let id = try #require(try await client.apply(Fixture.withPhone).object["application_id"] as? String)
+            try await ca.setResidentStatus(Fixture.withPhone, .deceased)
+            let answer = try await client.call(.post, "/v1/applications/\(id)/confirm", json: ["code": try #require(ca.code(for: id))])
+            #expect(answer.object["status"] as? String == "rejected")
+            #expect(answer.object["reason"] as? String == "registry_mismatch")
+            #expect(answer.object["token"] == nil)
+        }
+    }
+
+    @Test func aPendingApplicationWhoseCodeExpiredIsShownDecided() async throws {
+        let ca = try await TestCA()
+        defer { ca.remove() }
+        try await ca.application.test(.router) { client in
+            let id = try #require(try await client.apply(Fixture.withPhone).object["application_id"] as? String)
+            ca.clock.advance(by: 300)
+            let shown = try await client.call(.get, "/v1/applications/\(id)")
+            #expect(shown.object["status"] as? String == "rejected")
+            #expect(shown.object["reason"] as? String == "possession_code_expired")
+            #expect(try await client.call(.get, "/v1/applications/\(id)").object["reason"] as? String == "possession_code_expired")
         }
     }
 
@@ -127,7 +155,7 @@ struct PossessionRouteTests {
         try await ca.application.test(.router) { client in
             let applied = try await client.applyOrganization(operatorPerson: Fixture.operatorWithPhone)
             #expect(applied.object["status"] as? String == "pending_possession")
-            #expect((applied.object["possession"] as? [String: Any])?["destination"] as? String == "139****1111")
+            #expect((applied.object["possession"] as? [String: Any])?["destination"] as? String == "*******1111")
             let id = try #require(applied.object["application_id"] as? String)
             let confirmed = try await client.call(.post, "/v1/applications/\(id)/confirm", json: ["code": try #require(ca.code(for: id))])
             let token = try #require(confirmed.object["token"] as? String)

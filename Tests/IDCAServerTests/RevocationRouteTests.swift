@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HummingbirdTesting
 import IDCACore
 import IDCAServices
@@ -16,6 +17,8 @@ struct RevocationRouteTests {
             let unused = try #require(try await client.apply(Fixture.zhangSan).object["token"] as? String)
             let pseudonym = try #require(try await client.verify(used, apiKey: apiKey).object["subject"] as? String)
 
+            let stored = try await ca.database.pool.read { db in try String.fetchAll(db, sql: "SELECT pseudonym FROM site_accounts") }
+            #expect(stored.count == 1 && !stored.contains(pseudonym), "the database keeps a keyed index, not the pseudonym sites know")
             let status = try await client.call(.get, "/v1/sites/me/subjects/\(pseudonym)", apiKey: apiKey)
             #expect(status.status == .ok)
             #expect(status.object["status"] as? String == "certified")

@@ -12,6 +12,7 @@ import IDCATokens
 import Logging
 import NIOCore
 import Synchronization
+import Testing
 
 /// Time that tests move by hand.
 final class ManualClock: IDCACore.Clock {
@@ -196,6 +197,16 @@ struct TestCA {
     /// Registers an auditor and returns their API key.
     func addAuditor() async throws -> String {
         try await auditorService.add(name: "审计员 Auditor", by: .operator("test")).apiKey
+    }
+
+    /// Re-imports one resident with another status (phone kept), as a registry update would.
+    func setResidentStatus(_ person: PersonClaim, _ status: ResidentStatus) async throws {
+        let registry = SQLiteRegistry(database: database)
+        let number = try ResidentIDNumber(validating: person.residentID, context: ValidationContext(today: CivilDate(year: 2026, month: 11, day: 29)!))
+        var record = try #require(try await registry.resident(residentIDHash: identityHasher.residentReference(number)))
+        record.status = status
+        _ = try await registry.importResidents([record]) { AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"),
+                                                                      outcome: "imported", details: [("imported", String($0))]) }
     }
 
     /// The newest code the outbox holds for `application`.
