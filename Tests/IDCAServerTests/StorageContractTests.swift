@@ -25,6 +25,7 @@ struct StorageContractTests {
         var audit: any AuditLog
         var auditors: any AuditorDirectory
         var statistics: any StatisticsReader
+        var keys: any KeyRegister
         var cleanup: @Sendable () -> Void
 
         /// Records an approval the way the certification service does: decision, then token.
@@ -52,7 +53,7 @@ struct StorageContractTests {
             registry: PostgresRegistry(database: database.database), decisions: PostgresDecisionLedger(database: database.database),
             tokens: PostgresTokenLedger(database: database.database), sites: PostgresSiteDirectory(database: database.database),
             audit: PostgresAuditLog(database: database.database), auditors: PostgresAuditorDirectory(database: database.database),
-            statistics: PostgresStatistics(database: database.database),
+            statistics: PostgresStatistics(database: database.database), keys: PostgresKeyRegister(database: database.database),
             cleanup: { database.drop() })
     }
 
@@ -65,7 +66,7 @@ struct StorageContractTests {
                 registry: SQLiteRegistry(database: database), decisions: SQLiteDecisionLedger(database: database),
                 tokens: SQLiteTokenLedger(database: database), sites: SQLiteSiteDirectory(database: database),
                 audit: SQLiteAuditLog(database: database), auditors: SQLiteAuditorDirectory(database: database),
-                statistics: SQLiteStatistics(database: database),
+                statistics: SQLiteStatistics(database: database), keys: SQLiteKeyRegister(database: database),
                 cleanup: { try? database.pool.close(); try? FileManager.default.removeItem(atPath: directory) })
         }
 
