@@ -12,13 +12,13 @@ public struct HTTPServices: Sendable {
     public var audit: AuditService
     public var auditors: AuditorService
     public var statistics: StatisticsService
-    /// The JWKS document (public keys only).
-    public var jwks: String
+    /// The JWKS document (public keys only) as published now: it follows key rotation.
+    public var jwks: @Sendable () -> String
     /// Whether the database is open and migrated.
     public var isHealthy: @Sendable () async -> Bool
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
-                auditors: AuditorService, statistics: StatisticsService, jwks: String, isHealthy: @escaping @Sendable () async -> Bool) {
+                auditors: AuditorService, statistics: StatisticsService, jwks: @escaping @Sendable () -> String, isHealthy: @escaping @Sendable () async -> Bool) {
         self.certification = certification
         self.verification = verification
         self.sites = sites
@@ -119,7 +119,7 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         Response(
             status: .ok,
             headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks)))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks())))
     }
 
     router.get("/healthz") { _, _ -> Response in

@@ -94,7 +94,7 @@ public struct CertificationService: Sendable {
         // and what was signed is durable before the token leaves the CA. A crash between the two
         // leaves a planned entry without an issued one, which auditors can see; never a token
         // without a record.
-        let issuer = dependencies.issuer
+        let issuer = try dependencies.issuer.current()
         let claims = CertificationClaims(
             issuer: settings.issuerURL, tokenID: CertificationClaims.newTokenID(), issuedAt: now, notBefore: now,
             expiresAt: now + settings.tokenLifetime, subjectType: request.subjectType.rawValue, assurance: settings.assurance,

@@ -124,7 +124,7 @@ struct TestCA {
         services = HTTPServices(certification: certification, verification: verification, sites: siteService,
                                 audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
                                 statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
-                                jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
+                                jwks: { [signingKey] in JWKS.document([signingKey.publicKey]) }, isHealthy: { await database.isHealthy() })
         try await seedRegistry(registry)
     }
 
