@@ -102,7 +102,8 @@ extension Wiring {
 /// Re-reads the schedule and the key directory every few seconds while `idca serve` runs, so that
 /// a rotation made on any machine, a revocation, and a key file copied here later all take effect
 /// without a restart. The switch itself does not wait for it: the ring computes, from the schedule
-/// it has and the clock, which key signs at each second.
+/// it has and the clock, which key signs at each second. It reads once as soon as it starts, and
+/// logs what this node signs with, each change, and every minute a problem that persists.
 struct SigningKeyRefresher: Service {
     let ring: SigningKeyRing
     let register: any KeyRegister
@@ -113,52 +114,60 @@ struct SigningKeyRefresher: Service {
     /// How often a problem that persists is logged again.
     var repeatEvery: Int64 = 60
 
-    /// One reading of the register and the directory; returns what this node can sign with now.
+    /// One reading of the register and the directory.
+    struct Reading {
+        /// What this node can sign with now.
+        var signing: SigningKeyRing.Signing
+        /// Key files that cannot be used (unreadable, too open, or not the key their name says).
+        var problems: [String]
+
+        var needsOperator: Bool {
+            guard problems.isEmpty, signing.missing.isEmpty else { return true }
+            if case .onSchedule = signing.status { return false }
+            return true
+        }
+    }
+
     @discardableResult
-    func refresh() async throws -> SigningKeyRing.Signing {
+    func refresh() async throws -> Reading {
         let schedule = try await register.signingSchedule()
         let files = directory.signingKeys()
         ring.update(schedule: schedule, privateKeys: files.keys)
-        return ring.signing(tokenLifetime: tokenLifetime)
+        return Reading(signing: ring.signing(tokenLifetime: tokenLifetime), problems: files.problems)
     }
 
     func run() async throws {
-        var last: (status: SigningKeyRing.Status, missing: [String], time: Int64)?
+        var last: (status: SigningKeyRing.Status, missing: [String], problems: [String], time: Int64)?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let reading = try await refresh()
+                let signing = reading.signing
+                let missing = signing.missing.map(\.keyID)
+                let changed = last.map { $0.status != signing.status || $0.missing != missing || $0.problems != reading.problems } ?? true
+                // A key switch is logged once; a problem is repeated every `repeatEvery` seconds until fixed.
+                if changed || (reading.needsOperator && signing.time - (last?.time ?? 0) >= repeatEvery) {
+                    report(reading, logger: logger, keysDirectory: directory.path)
+                    last = (signing.status, missing, reading.problems, signing.time)
+                }
+            } catch {
+                // The ring keeps the schedule it has, which still switches keys on time.
+                logger.warning("cannot re-read the key schedule", metadata: ["error": "\(error)"])
+            }
             do {
                 try await Task.sleep(for: interval)
             } catch {
                 return
             }
-            let signing: SigningKeyRing.Signing
-            do {
-                signing = try await refresh()
-            } catch {
-                // The ring keeps the schedule it has, which still switches keys on time.
-                logger.warning("cannot re-read the key schedule", metadata: ["error": "\(error)"])
-                continue
-            }
-            let missing = signing.missing.map(\.keyID)
-            let changed = last.map { $0.status != signing.status || $0.missing != missing } ?? true
-            // A key switch is logged once; a problem is repeated every `repeatEvery` seconds until fixed.
-            if changed || (signing.needsOperator && signing.time - (last?.time ?? 0) >= repeatEvery) {
-                report(signing, logger: logger, keysDirectory: directory.path)
-                last = (signing.status, missing, signing.time)
-            }
         }
     }
 }
 
-extension SigningKeyRing.Signing {
-    /// Whether this node lacks a key file it needs now or soon.
-    var needsOperator: Bool {
-        if case .onSchedule = status { return !missing.isEmpty }
-        return true
-    }
-}
-
 /// Logs what a node can sign with: info when on schedule, loudly otherwise.
-func report(_ signing: SigningKeyRing.Signing, logger: Logger, keysDirectory: String) {
+func report(_ reading: SigningKeyRefresher.Reading, logger: Logger, keysDirectory: String) {
+    for problem in reading.problems {
+        logger.warning("unusable token-signing key file ignored", metadata: ["problem": "\(problem)"])
+    }
+    let signing = reading.signing
     for key in signing.missing {
         logger.error("a scheduled token-signing key is missing on this node: copy keys/ from the node that ran idca keys rotate", metadata: [
             "key_id": "\(key.keyID)", "file": "\(keysDirectory)/\(KeyDirectory.rotatedSigningKeyFile(key.keyID))",

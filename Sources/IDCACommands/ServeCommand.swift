@@ -89,7 +89,6 @@ struct ServeCommand: AsyncParsableCommand {
             "database": "\(database.location)", "issuer": "\(settings.issuer)",
             "audit_key_id": "\(wiring.keys.audit.keyID)",
         ])
-        report(wiring.keyRing.signing(tokenLifetime: settings.tokenLifetime), logger: logger, keysDirectory: storage.keysDirectory)
         if database.isPostgres && self.issuer == nil && Environment.value("IDCA_ISSUER") == nil {
             // Tokens name their issuer, and every instance checks it: instances on one database that
             // default to their own http://HOST:PORT would refuse each other's tokens.

@@ -118,7 +118,8 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
     router.get("/.well-known/jwks.json") { _, _ -> Response in
         Response(
             status: .ok,
-            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
+            // At most half the shortest pre-publication delay: caches never miss a key before it signs.
+            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=\(KeyRotationPolicy.cacheMaxAge)"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks())))
     }
 

@@ -205,6 +205,21 @@ struct KeyRotationCommandTests {
         await b.close()
     }
 
+    @Test func aKeyFileUnderAnotherKeysNameIsIgnoredAndReported() throws {
+        let directory = NSTemporaryDirectory() + "idca-keyfiles-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let keys = KeyDirectory(path: directory)
+        _ = try keys.generateMissing()
+        let rotated = TokenSigningKey.generate()
+        #expect(try keys.writeRotatedSigningKey(rotated) == "token-signing-\(rotated.keyID).pem")
+        #expect(throws: (any Error).self) { try keys.writeRotatedSigningKey(rotated) }  // never replaces a file
+        let impostor = TokenSigningKey.generate()
+        try KeyFile.write(impostor.pemRepresentation, to: directory + "/token-signing-\(TokenSigningKey.generate().keyID).pem")
+        let found = keys.signingKeys()
+        #expect(Set(found.keys.map(\.keyID)) == [try keys.load().signing.keyID, rotated.keyID])
+        #expect(found.problems.count == 1 && found.problems[0].contains("not the one its name says"), "\(found.problems)")
+    }
+
     /// Seconds since the epoch of an RFC 3339 time as the commands print it.
     func unixSeconds(_ text: String) -> Int64? {
         ISO8601DateFormatter().date(from: text).map { Int64($0.timeIntervalSince1970) }
