@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import IDCACore
 import IDCAHTTP
+import IDCAPostgres
 import IDCASQLite
 import IDCAServices
 import IDCATokens
@@ -307,5 +308,72 @@ struct KeyRotationTests {
         #expect(key.state(at: -1) == (revoked ? .revoked : .pending))
         #expect(expected.map(\.isPublished) == expected.map { $0 == .next || $0 == .signing || $0 == .retired })
         #expect(key.nextChange(after: 5) == (revoked ? nil : 10))
+    }
+}
+
+/// Two instances on one PostgreSQL database, each with its own backend and ring (as two `idca serve`
+/// processes have), follow one schedule: one JWKS, one switch second, and a revocation made through
+/// one instance reaches the other at its next refresh.
+@Suite("Key rotation across PostgreSQL instances", .enabled(if: PostgresForTests.isConfigured))
+struct PostgresKeyRotationTests {
+    @Test func twoInstancesSwitchAtTheSameSecondAndShareRevocations() async throws {
+        let database = try await PostgresForTests.makeDatabase()
+        let second = try await PostgresBackend(url: PostgresForTests.urlOfDatabase(database.name, on: database.adminURL),
+                                               logger: PostgresForTests.quietLogger)
+        defer { database.drop(); Task { await second.close() } }
+        let registers = [PostgresKeyRegister(database: database.database), PostgresKeyRegister(database: second)]
+        let clock = ManualClock(TestCA.start)
+        let first = TokenSigningKey.generate(), next = TokenSigningKey.generate()
+        // Both instances enroll the shared token-signing.pem at once.
+        _ = try await registers[0].enroll([StorageContractTests.signingKey(first, at: TestCA.start)])
+        _ = try await registers[1].enroll([StorageContractTests.signingKey(first, at: TestCA.start)])
+        let rings = [SigningKeyRing(schedule: [], privateKeys: [], clock: clock), SigningKeyRing(schedule: [], privateKeys: [], clock: clock)]
+        func refresh() async throws {
+            for (ring, register) in zip(rings, registers) {
+                ring.update(schedule: try await register.signingSchedule(), privateKeys: [first, next])
+            }
+        }
+
+        // The operator rotates through instance 1.
+        let now = clock.now()
+        let outcome = try await registers[0].scheduleRotation(
+            ScheduledKey(keyID: next.keyID, publicKey: next.publicKey.pemRepresentation, createdAt: now, publishedAt: now, activatesAt: now + 600),
+            now: now, retiredKeysDropAt: now + 600 + 3660, audit: StorageContractTests.keyEvent(next.keyID, time: now))
+        #expect(outcome == .scheduled(retiring: [first.keyID]))
+        try await refresh()
+        #expect(rings[0].jwks == rings[1].jwks)
+        #expect(keyIDs(ofJWKS: rings[1].jwks) == [first.keyID, next.keyID])
+        clock.advance(by: 599)
+        #expect(rings.map { $0.signing(tokenLifetime: 3600).issuer?.keyID } == [first.keyID, first.keyID])
+        clock.advance(by: 1)
+        #expect(rings.map { $0.signing(tokenLifetime: 3600).issuer?.keyID } == [next.keyID, next.keyID], "the same second on both")
+
+        // A second rotation through instance 2 while none is pending is accepted; one through
+        // instance 1 right after is refused: the pending key is seen across instances.
+        let third = TokenSigningKey.generate(), fourth = TokenSigningKey.generate()
+        let later = clock.now()
+        #expect(try await registers[1].scheduleRotation(
+            ScheduledKey(keyID: third.keyID, publicKey: third.publicKey.pemRepresentation, createdAt: later, publishedAt: later, activatesAt: later + 600),
+            now: later, retiredKeysDropAt: later + 600 + 3660, audit: StorageContractTests.keyEvent(third.keyID, time: later))
+            == .scheduled(retiring: [next.keyID]))
+        guard case .alreadyPending(let pending) = try await registers[0].scheduleRotation(
+            ScheduledKey(keyID: fourth.keyID, publicKey: fourth.publicKey.pemRepresentation, createdAt: later, publishedAt: later, activatesAt: later + 600),
+            now: later, retiredKeysDropAt: later + 600 + 3660, audit: StorageContractTests.keyEvent(fourth.keyID, time: later))
+        else {
+            Issue.record("a rotation while another instance's is pending must be refused")
+            return
+        }
+        #expect(pending.keyID == third.keyID)
+
+        // Revoked through instance 2: instance 1 stops publishing and trusting it at its next refresh.
+        let event = AuditEvent(.keyRevoked, time: later, actor: .operator("test"), outcome: "revoked", object: next.keyID)
+        #expect(try await registers[1].revoke(keyID: next.keyID, at: later, audit: event))
+        try await refresh()
+        #expect(!keyIDs(ofJWKS: rings[0].jwks).contains(next.keyID))
+        let verifier = TokenVerifier(following: rings[0], issuer: TestCA.issuer)
+        let token = TokenIssuer(signingKey: next).issue(CertificationClaims(
+            issuer: TestCA.issuer, tokenID: "t", issuedAt: later, notBefore: later, expiresAt: later + 3600, subjectType: "individual",
+            assurance: "registry"))
+        #expect(verifier.verify(token, now: later, siteID: "s") == .failure(.unknownKey))
     }
 }
