@@ -86,13 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
             auditors: wiring.auditorService,
             statistics: wiring.statisticsService,
             revocations: wiring.revocationService,
-            jwks: JWKS.document(wiring.tokenKeys),
-            isHealthy: database.isHealthy)
+            jwks: { wiring.keyRing.jwks },
+            isHealthy: wiring.healthCheck(tokenLifetime: settings.tokenLifetime))
         let checkpointer = AuditCheckpointer(
             audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)
         logger.info("starting", metadata: [
-            "database": "\(database.location)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
+            "database": "\(database.location)", "issuer": "\(settings.issuer)",
             "audit_key_id": "\(wiring.keys.audit.keyID)",
         ])
         if database.isPostgres && self.issuer == nil && Environment.value("IDCA_ISSUER") == nil {
@@ -102,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let application = buildApplication(
             services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
-            additionalServices: [checkpointer],
+            additionalServices: [checkpointer, wiring.signingKeyRefresher(keysDirectory: storage.keysDirectory, tokenLifetime: settings.tokenLifetime, logger: logger)],
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.host):\(port)"]) })
         // SIGTERM and SIGINT drain in-flight requests; then the database is closed cleanly.
         do {

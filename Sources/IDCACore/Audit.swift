@@ -62,6 +62,8 @@ public struct AuditEvent: Sendable, Hashable {
         case siteSuspended = "site.suspended"
         case siteResumed = "site.resumed"
         case keyGenerated = "key.generated"
+        /// `idca keys revoke`: a token-signing key is no longer published or trusted.
+        case keyRevoked = "key.revoked"
         case auditorAdded = "auditor.added"
         case auditorRevoked = "auditor.revoked"
         /// A subject's certifications withdrawn (`RevocationReason` as the reason).

@@ -101,6 +101,15 @@ public protocol KeyRegister: Sendable {
     func enroll(_ keys: [RecordedKey]) async throws -> [RecordedKey]
     /// Marks every active key of `purpose` but `keyID` revoked (a key deliberately replaced).
     func revoke(purpose: String, except keyID: String) async throws
+    // Key rotation (Docs/KEY-ROTATION.md): token-signing keys carry a schedule.
+    /// Every token-signing key with its schedule, in order of activation.
+    func signingSchedule() async throws -> [ScheduledKey]
+    /// Records `next` as the coming token-signing key and, in the same transaction, retires every
+    /// key signing without a retirement date at `next.activatesAt` (leaving the JWKS at
+    /// `retiredKeysDropAt`). Refuses, recording nothing, while another key is pending or next at `now`.
+    func scheduleRotation(_ next: ScheduledKey, now: Int64, retiredKeysDropAt: Int64, audit: AuditEvent) async throws -> RotationOutcome
+    /// Revokes the token-signing key `keyID` at `time`; false when no such unrevoked key exists.
+    func revoke(keyID: String, at time: Int64, audit: AuditEvent) async throws -> Bool
 }
 
 extension RegistryWriter {

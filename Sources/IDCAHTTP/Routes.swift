@@ -13,14 +13,14 @@ public struct HTTPServices: Sendable {
     public var auditors: AuditorService
     public var statistics: StatisticsService
     public var revocations: RevocationService
-    /// The JWKS document (public keys only).
-    public var jwks: String
+    /// The JWKS document (public keys only) as published now: it follows key rotation.
+    public var jwks: @Sendable () -> String
     /// Whether the database is open and migrated.
     public var isHealthy: @Sendable () async -> Bool
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
-                auditors: AuditorService, statistics: StatisticsService, revocations: RevocationService, jwks: String,
-                isHealthy: @escaping @Sendable () async -> Bool) {
+                auditors: AuditorService, statistics: StatisticsService, revocations: RevocationService,
+                jwks: @escaping @Sendable () -> String, isHealthy: @escaping @Sendable () async -> Bool) {
         self.certification = certification
         self.verification = verification
         self.sites = sites
@@ -146,8 +146,9 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
     router.get("/.well-known/jwks.json") { _, _ -> Response in
         Response(
             status: .ok,
-            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks)))
+            // At most half the shortest pre-publication delay: caches never miss a key before it signs.
+            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=\(KeyRotationPolicy.cacheMaxAge)"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks())))
     }
 
     router.get("/healthz") { _, _ -> Response in

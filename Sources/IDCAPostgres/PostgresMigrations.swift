@@ -280,5 +280,6 @@ public enum PostgresMigrations {
             CREATE UNIQUE INDEX ca_keys_one_audit ON ca_keys (purpose) WHERE purpose = 'audit-signing' AND state = 'active';
             """),
         ("0004_lifecycle", lifecycleSchema),
+        ("0005_key_rotation", PostgresKeyRegister.migration),
     ]
 }

@@ -257,6 +257,9 @@ public final class SQLiteDatabase: Sendable {
         migrator.registerMigration("0004_lifecycle") { db in
             try db.execute(sql: SQLiteDatabase.lifecycleSchema)
         }
+        migrator.registerMigration("0005_key_rotation") { db in
+            try db.execute(sql: KeyRotationSchema.sqlite)
+        }
         return migrator
     }
 }

@@ -145,7 +145,7 @@ public struct CertificationService: Sendable {
     func issue(_ decision: DecisionRecord, subjectReference: String, organizationName: String?, assurance: String,
                prefix: [AuditEvent] = [], recordDecision: ([AuditEvent]) async throws -> Void) async throws -> ApplicationResult {
         let now = decision.decidedAt
-        let issuer = dependencies.issuer
+        let issuer = try dependencies.issuer.current()
         let claims = CertificationClaims(
             issuer: settings.issuerURL, tokenID: CertificationClaims.newTokenID(), issuedAt: now, notBefore: now,
             expiresAt: now + settings.tokenLifetime, subjectType: decision.subjectType.rawValue, assurance: assurance,

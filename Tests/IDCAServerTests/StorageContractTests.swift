@@ -27,6 +27,7 @@ struct StorageContractTests {
         var statistics: any StatisticsReader
         var certifications: any CertificationRegister
         var possession: any PossessionLedger
+        var keys: any KeyRegister
         var cleanup: @Sendable () -> Void
 
         /// Records an approval the way the certification service does: decision, then token.
@@ -57,6 +58,7 @@ struct StorageContractTests {
             statistics: PostgresStatistics(database: database.database),
             certifications: PostgresCertificationRegister(database: database.database),
             possession: PostgresPossessionLedger(database: database.database),
+            keys: PostgresKeyRegister(database: database.database),
             cleanup: { database.drop() })
     }
 
@@ -72,6 +74,7 @@ struct StorageContractTests {
                 statistics: SQLiteStatistics(database: database),
                 certifications: SQLiteCertificationRegister(database: database),
                 possession: SQLitePossessionLedger(database: database),
+                keys: SQLiteKeyRegister(database: database),
                 cleanup: { try? database.pool.close(); try? FileManager.default.removeItem(atPath: directory) })
         }
 

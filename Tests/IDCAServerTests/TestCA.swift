@@ -118,6 +118,8 @@ struct TestCA {
     /// Where the possession codes go (the development outbox).
     let outbox: String
 
+    /// What the certification service is built from, for tests that change one part.
+    let certificationDependencies: CertificationService.Dependencies
     /// Monotonic time for the address budgets, moved by hand.
     let monotonic = ManualMonotonic()
 
@@ -132,16 +134,16 @@ struct TestCA {
         let random = SystemRandomSource()
         siteService = SiteService(directory: sites, identityHasher: identityHasher, clock: clock, random: random)
         outbox = directory + "/outbox/sms.log"
-        let certification = CertificationService(
-            dependencies: .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
+        certificationDependencies = .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
                                 issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random,
                                 possession: PossessionCheck(ledger: SQLitePossessionLedger(database: database),
                                                             notifier: notifier ?? OutboxNotifier(path: outbox),
                                                             sealer: DataSealer(key: dataKey), settings: possession),
                                 budgets: Budgets(history: SQLiteApplicationHistory(database: database), settings: budgets,
                                                  monotonic: { [monotonic] in monotonic.now() }),
-                                auditLog: SQLiteAuditLog(database: database)),
-            settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
+                                auditLog: SQLiteAuditLog(database: database))
+        let certification = CertificationService(dependencies: certificationDependencies,
+                                                 settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
         let auditLog = SQLiteAuditLog(database: database)
         let pseudonyms = PseudonymGenerator(key: SecretKey.generate())
         let verification = VerificationService(
@@ -155,7 +157,8 @@ struct TestCA {
         services = HTTPServices(certification: certification, verification: verification, sites: siteService,
                                 audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
                                 statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
-                                revocations: revocationService, jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
+                                revocations: revocationService, jwks: { [signingKey] in JWKS.document([signingKey.publicKey]) },
+                                isHealthy: { await database.isHealthy() })
         try await seedRegistry(registry)
     }
 
