@@ -86,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
             auditors: wiring.auditorService,
             statistics: wiring.statisticsService,
             revocations: wiring.revocationService,
+            disclosures: wiring.disclosureService,
+            impersonation: wiring.impersonationReportService,
             jwks: { wiring.keyRing.jwks },
             isHealthy: wiring.healthCheck(tokenLifetime: settings.tokenLifetime))
         let checkpointer = AuditCheckpointer(

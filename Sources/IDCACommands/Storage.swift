@@ -18,6 +18,7 @@ struct Storage: Sendable {
     var certifications: any CertificationRegister
     var possession: any PossessionLedger
     var history: any ApplicationHistory
+    var disclosures: any DisclosureLedger
     var isHealthy: @Sendable () async -> Bool
     /// Closes the database (connections, files); nothing may use the storage afterwards.
     var close: @Sendable () async -> Void
@@ -57,6 +58,7 @@ struct Storage: Sendable {
                 certifications: PostgresCertificationRegister(database: database),
                 possession: PostgresPossessionLedger(database: database),
                 history: PostgresApplicationHistory(database: database),
+                disclosures: PostgresDisclosureLedger(database: database),
                 isHealthy: { await database.isHealthy() }, close: { await database.close() },
                 location: database.displayLocation, isPostgres: true)
         }
@@ -77,6 +79,7 @@ struct Storage: Sendable {
             certifications: SQLiteCertificationRegister(database: database),
             possession: SQLitePossessionLedger(database: database),
             history: SQLiteApplicationHistory(database: database),
+            disclosures: SQLiteDisclosureLedger(database: database),
             isHealthy: { await database.isHealthy() }, close: { try? database.pool.close() },
             location: location, isPostgres: false)
     }

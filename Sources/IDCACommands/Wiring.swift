@@ -119,6 +119,17 @@ struct Wiring {
             settings: settings)
     }
 
+    var disclosureService: DisclosureService {
+        DisclosureService(dependencies: .init(
+            ledger: storage.disclosures, certifications: storage.certifications, registry: storage.registry, sites: storage.sites,
+            pseudonyms: PseudonymGenerator(key: keys.pseudonym), sealer: DataSealer(key: keys.data), auditLog: storage.auditLog,
+            clock: clock, random: random))
+    }
+
+    var impersonationReportService: ImpersonationReportService {
+        ImpersonationReportService(history: storage.history, clock: clock)
+    }
+
     var revocationService: RevocationService {
         RevocationService(register: storage.certifications, identityHasher: identityHasher, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
                           clock: clock)

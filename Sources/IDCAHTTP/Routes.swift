@@ -13,6 +13,8 @@ public struct HTTPServices: Sendable {
     public var auditors: AuditorService
     public var statistics: StatisticsService
     public var revocations: RevocationService
+    public var disclosures: DisclosureService
+    public var impersonation: ImpersonationReportService
     /// The JWKS document (public keys only) as published now: it follows key rotation.
     public var jwks: @Sendable () -> String
     /// Whether the database is open and migrated.
@@ -20,6 +22,7 @@ public struct HTTPServices: Sendable {
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
                 auditors: AuditorService, statistics: StatisticsService, revocations: RevocationService,
+                disclosures: DisclosureService, impersonation: ImpersonationReportService,
                 jwks: @escaping @Sendable () -> String, isHealthy: @escaping @Sendable () async -> Bool) {
         self.certification = certification
         self.verification = verification
@@ -28,6 +31,8 @@ public struct HTTPServices: Sendable {
         self.auditors = auditors
         self.statistics = statistics
         self.revocations = revocations
+        self.disclosures = disclosures
+        self.impersonation = impersonation
         self.jwks = jwks
         self.isHealthy = isHealthy
     }
@@ -99,6 +104,7 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
     }
 
     addSiteLifecycleRoutes(to: router, services: services)
+    addAuditorLifecycleRoutes(to: router, services: services)
 
     router.get("/v1/audit/entries") { request, _ -> Response in
         _ = try await authenticateAuditor(request, services: services)

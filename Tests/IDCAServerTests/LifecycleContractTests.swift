@@ -134,4 +134,74 @@ struct LifecycleContractTests {
         #expect(try await store.decisions.decision(other) == decision)
         #expect(try await store.audit.entries(after: 0, limit: 100).filter { $0.object == "closed" }.count == 1)
     }
+
+    static func rejected(_ subject: String, _ reason: DecisionReason, type: SubjectType = .individual, at time: Int64,
+                         operator operatorReference: String? = nil, source: String? = "source-1") -> DecisionRecord {
+        DecisionRecord(applicationID: .generate(using: SystemRandomSource()), subjectType: type, decidedAt: time, site: nil,
+                       rejection: Rejection(reason: "public", internalReason: reason.rawValue, field: nil, message: ""), regionCode: 110105,
+                       subjectReference: subject, token: nil, operatorReference: operatorReference, sourceReference: source)
+    }
+
+    @Test(arguments: Contract.backends)
+    func historyCountsFailuresAndFindsThePatterns(backend: Contract.Backend) async throws {
+        let store = try await backend.make()
+        defer { store.cleanup() }
+        for time in [100, 200, 300] as [Int64] { try await store.record(Self.rejected("subject-1", .registryNameMismatch, at: time)) }
+        try await store.record(Self.rejected("subject-1", .nameInvalid, at: 400))
+        try await store.record(Self.rejected("subject-2", .registryNotFound, at: 250, source: "source-2"))
+        let reasons = [DecisionReason.registryNameMismatch.rawValue, DecisionReason.registryNotFound.rawValue]
+        #expect(try await store.history.failureTimes(subjectReference: "subject-1", reasons: reasons, since: 150, limit: 10) == [300, 200])
+        #expect(try await store.history.failureTimes(subjectReference: "subject-1", reasons: reasons, since: 0, limit: 1) == [300])
+        #expect(try await store.history.failureTimes(subjectReference: "subject-3", reasons: reasons, since: 0, limit: 10).isEmpty)
+
+        for (index, operatorReference) in ["op-1", "op-2", "op-2"].enumerated() {
+            try await store.record(Self.rejected("org-1", .legalRepresentativeMismatch, type: .organization, at: 500 + Int64(index),
+                                                 operator: operatorReference))
+        }
+        try await store.record(Self.rejected("org-1", .registryNameMismatch, type: .organization, at: 510, operator: "op-3"))
+        try await store.record(Self.rejected("org-2", .organizationNotFound, type: .organization, at: 520, operator: "op-1"))
+        let patterns = try await store.history.impersonationPatterns(from: 0, to: 1000, minimum: 2)
+        #expect(patterns.organizations.map(\.reference) == ["org-1"])
+        #expect(patterns.organizations.first?.operators == 3)
+        #expect(patterns.organizations.first?.applications == 4)
+        #expect(patterns.residents.map(\.reference) == ["subject-1"], "op-3's single name mismatch is under the threshold")
+        #expect(patterns.residents.first?.nameMismatches == 3)
+        #expect(patterns.residents.first?.first == 100 && patterns.residents.first?.last == 300)
+        #expect(patterns.sources.map(\.reference) == ["source-1"])
+        #expect(patterns.sources.first?.rejected == 9)
+        #expect(try await store.history.impersonationPatterns(from: 0, to: 150, minimum: 2).residents.isEmpty, "the window bounds it")
+    }
+
+    @Test(arguments: Contract.backends)
+    func aDisclosureIsApprovedOnceByAnotherAuditorBeforeItExpires(backend: Contract.Backend) async throws {
+        let store = try await backend.make()
+        defer { store.cleanup() }
+        let (a, b, c) = (AuditorID.generate(using: SystemRandomSource()), AuditorID.generate(using: SystemRandomSource()),
+                         AuditorID.generate(using: SystemRandomSource()))
+        let request = DisclosureRequest(id: .generate(using: SystemRandomSource()), site: Contract.site, pseudonym: "p", subjectReference: "subject-1",
+                                        subjectType: .individual, caseReference: "C-1", requestedBy: a, requestedAt: 1000, expiresAt: 2000)
+        try await store.disclosures.create(request, audit: [Contract.event("requested")])
+        #expect(try await store.disclosures.request(request.id) == request)
+        #expect(try await store.disclosures.approve(request.id, by: a, at: 1100, audit: []) == false, "not by the requester")
+        #expect(try await store.disclosures.approve(request.id, by: b, at: 2000, audit: []) == false, "not once expired")
+        let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for approver in [b, c, b, c] { group.addTask { try await store.disclosures.approve(request.id, by: approver, at: 1200, audit: [Contract.event("approved")]) } }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(wins.filter { $0 }.count == 1)
+        #expect(try await store.disclosures.request(request.id)?.approvedAt == 1200)
+        #expect(try await store.audit.entries(after: 0, limit: 100).filter { $0.object == "approved" }.count == 1)
+
+        let organization = Contract.approved("t-org", subject: "org-9")
+        var withOperator = organization
+        withOperator.subjectType = .organization
+        withOperator.operatorReference = "op-9"
+        withOperator.token?.subjectType = .organization
+        withOperator.token?.organizationName = "某某公司"
+        try await store.record(withOperator)
+        let acting = try await store.disclosures.newestOperator(ofOrganization: "org-9")
+        #expect(acting?.operatorReference == "op-9")
+        #expect(acting?.organizationName == "某某公司")
+        #expect(try await store.disclosures.newestOperator(ofOrganization: "org-none") == nil)
+    }
 }

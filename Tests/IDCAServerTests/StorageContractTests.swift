@@ -27,6 +27,8 @@ struct StorageContractTests {
         var statistics: any StatisticsReader
         var certifications: any CertificationRegister
         var possession: any PossessionLedger
+        var disclosures: any DisclosureLedger
+        var history: any ApplicationHistory
         var keys: any KeyRegister
         var cleanup: @Sendable () -> Void
 
@@ -58,6 +60,8 @@ struct StorageContractTests {
             statistics: PostgresStatistics(database: database.database),
             certifications: PostgresCertificationRegister(database: database.database),
             possession: PostgresPossessionLedger(database: database.database),
+            disclosures: PostgresDisclosureLedger(database: database.database),
+            history: PostgresApplicationHistory(database: database.database),
             keys: PostgresKeyRegister(database: database.database),
             cleanup: { database.drop() })
     }
@@ -74,6 +78,8 @@ struct StorageContractTests {
                 statistics: SQLiteStatistics(database: database),
                 certifications: SQLiteCertificationRegister(database: database),
                 possession: SQLitePossessionLedger(database: database),
+                disclosures: SQLiteDisclosureLedger(database: database),
+                history: SQLiteApplicationHistory(database: database),
                 keys: SQLiteKeyRegister(database: database),
                 cleanup: { try? database.pool.close(); try? FileManager.default.removeItem(atPath: directory) })
         }

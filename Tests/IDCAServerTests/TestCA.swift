@@ -157,7 +157,13 @@ struct TestCA {
         services = HTTPServices(certification: certification, verification: verification, sites: siteService,
                                 audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
                                 statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
-                                revocations: revocationService, jwks: { [signingKey] in JWKS.document([signingKey.publicKey]) },
+                                revocations: revocationService,
+                                disclosures: DisclosureService(dependencies: .init(
+                                    ledger: SQLiteDisclosureLedger(database: database), certifications: SQLiteCertificationRegister(database: database),
+                                    registry: registry, sites: sites, pseudonyms: pseudonyms, sealer: DataSealer(key: dataKey), auditLog: auditLog,
+                                    clock: clock, random: random)),
+                                impersonation: ImpersonationReportService(history: SQLiteApplicationHistory(database: database), clock: clock),
+                                jwks: { [signingKey] in JWKS.document([signingKey.publicKey]) },
                                 isHealthy: { await database.isHealthy() })
         try await seedRegistry(registry)
     }
@@ -171,7 +177,9 @@ struct TestCA {
                 residentIDHash: reference,
                 nameHash: identityHasher.nameHash(try NameRules.normalizedPersonName(person.name)),
                 status: status, regionCode: number.region.code,
-                sealedPhone: phone.map { sealer.seal(Array($0.utf8), associatedData: Array(("phone:" + reference).utf8)) })
+                sealedPhone: phone.map { sealer.seal(Array($0.utf8), associatedData: Array(("phone:" + reference).utf8)) },
+                sealedIdentity: sealer.seal(Array((number.canonical + "\n" + person.name).utf8),
+                                            associatedData: Array(("identity:" + reference).utf8)))
         }
         let imported = { (count: Int) in AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"), outcome: "imported",
                                                     details: [("imported", String(count))]) }
