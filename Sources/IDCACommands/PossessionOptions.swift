@@ -10,6 +10,9 @@ struct PossessionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("approve (at acr \"registry\") or reject (possession_unavailable) applicants with no phone on file (env IDCA_WITHOUT_PHONE; default approve).", valueName: "approve|reject"))
     var withoutPhone: String?
 
+    @Option(help: ArgumentHelp("Codes one phone receives per hour at most, 1–100 (env IDCA_CODES_PER_HOUR; default 3).", valueName: "n"))
+    var codesPerHour: Int?
+
     @Option(help: ArgumentHelp("Development outbox the codes are written to when no webhook is set (env IDCA_SMS_OUTBOX; default var/outbox/sms.log).", valueName: "path"))
     var smsOutbox: String?
 
@@ -46,7 +49,9 @@ struct PossessionOptions: ParsableArguments {
             webhook = WebhookNotifier.Settings(url: url, bearerToken: Environment.value("IDCA_SMS_WEBHOOK_TOKEN"),
                                                timeout: .seconds(timeout), retries: Int(retries))
         }
-        return Resolved(settings: PossessionCheck.Settings(withoutPhone: policy), webhook: webhook,
+        let codes = try NumericSetting(name: "number of codes per phone and hour", flag: codesPerHour, environment: "IDCA_CODES_PER_HOUR",
+                                       default: 3, range: 1...100).value()
+        return Resolved(settings: PossessionCheck.Settings(withoutPhone: policy, codesPerHour: Int(codes)), webhook: webhook,
                         outbox: smsOutbox ?? Environment.value("IDCA_SMS_OUTBOX") ?? "var/outbox/sms.log")
     }
 

@@ -14,6 +14,9 @@ public struct PossessionChallenge: Sendable, Hashable {
     public var operatorReference: String?
     public var sourceReference: String?
     public var codeHash: String
+    /// The resident whose phone receives the code (keyed reference): the applicant, or the
+    /// organization's operator.
+    public var recipientReference: String
     /// The phone number masked for display (`*******5678`).
     public var destination: String
     public var createdAt: Int64
@@ -23,7 +26,8 @@ public struct PossessionChallenge: Sendable, Hashable {
     public var isPending: Bool
 
     public init(applicationID: ApplicationID, subjectType: SubjectType, subjectReference: String, regionCode: Int?, site: SiteID?,
-                organizationName: String?, operatorReference: String?, sourceReference: String?, codeHash: String, destination: String,
+                organizationName: String?, operatorReference: String?, sourceReference: String?, codeHash: String, recipientReference: String,
+                destination: String,
                 createdAt: Int64, expiresAt: Int64, attemptsLeft: Int, isPending: Bool = true) {
         self.applicationID = applicationID
         self.subjectType = subjectType
@@ -34,6 +38,7 @@ public struct PossessionChallenge: Sendable, Hashable {
         self.operatorReference = operatorReference
         self.sourceReference = sourceReference
         self.codeHash = codeHash
+        self.recipientReference = recipientReference
         self.destination = destination
         self.createdAt = createdAt
         self.expiresAt = expiresAt
@@ -52,6 +57,8 @@ public protocol PossessionLedger: Sendable {
     /// update — and returns it as it is after that; `nil` when no attempt could be spent (then
     /// `challenge(_:)` tells why).
     func spendAttempt(_ id: ApplicationID, at time: Int64) async throws -> PossessionChallenge?
+    /// When codes were sent to `recipientReference`'s phone since `since`, newest first, at most `limit`.
+    func codesSent(to recipientReference: String, since: Int64, limit: Int) async throws -> [Int64]
     /// Closes a pending challenge and records its application's decision (row, counters and
     /// `audit`) in one synced transaction; false, and nothing recorded, when it was no longer pending.
     func close(_ id: ApplicationID, decision: DecisionRecord, audit: [AuditEvent]) async throws -> Bool

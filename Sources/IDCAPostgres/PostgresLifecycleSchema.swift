@@ -41,8 +41,11 @@ extension PostgresMigrations {
             created_at        BIGINT NOT NULL,
             expires_at        BIGINT NOT NULL,
             attempts_left     BIGINT NOT NULL,
-            state             TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'decided'))
+            state             TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'decided')),
+            -- The resident whose phone received the code (the applicant, or the organization's operator).
+            recipient_ref     TEXT NOT NULL
         );
+        CREATE INDEX possession_challenges_recipient ON possession_challenges (recipient_ref, created_at);
 
         CREATE TABLE disclosure_requests (
             id           TEXT PRIMARY KEY,

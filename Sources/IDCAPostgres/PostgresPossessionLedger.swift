@@ -12,18 +12,19 @@ public struct PostgresPossessionLedger: PossessionLedger {
 
     static let columns = """
         application_id, subject_type, subject_ref, region_code, site_id, organization_name, operator_ref, source_ref, code_hash,
-        destination, created_at, expires_at, attempts_left, state
+        destination, created_at, expires_at, attempts_left, state, recipient_ref
         """
 
     public func open(_ challenge: PossessionChallenge, audit: [AuditEvent]) async throws {
         try await database.write { connection, batch in
             try await connection.query("""
                 INSERT INTO possession_challenges (application_id, subject_type, subject_ref, region_code, site_id, organization_name,
-                                                   operator_ref, source_ref, code_hash, destination, created_at, expires_at, attempts_left)
+                                                   operator_ref, source_ref, code_hash, destination, created_at, expires_at, attempts_left,
+                                                   recipient_ref)
                 VALUES (\(challenge.applicationID.rawValue), \(challenge.subjectType.rawValue), \(challenge.subjectReference),
                         \(challenge.regionCode.map(Int64.init)), \(challenge.site?.rawValue), \(challenge.organizationName),
                         \(challenge.operatorReference), \(challenge.sourceReference), \(challenge.codeHash), \(challenge.destination),
-                        \(challenge.createdAt), \(challenge.expiresAt), \(Int64(challenge.attemptsLeft)))
+                        \(challenge.createdAt), \(challenge.expiresAt), \(Int64(challenge.attemptsLeft)), \(challenge.recipientReference))
                 """, logger: database.logger)
             batch.append(audit)
         }
@@ -49,6 +50,18 @@ public struct PostgresPossessionLedger: PossessionLedger {
         }
     }
 
+    public func codesSent(to recipientReference: String, since: Int64, limit: Int) async throws -> [Int64] {
+        try await database.read { client in
+            let rows = try await client.query("""
+                SELECT created_at FROM possession_challenges WHERE recipient_ref = \(recipientReference) AND created_at >= \(since)
+                ORDER BY created_at DESC LIMIT \(Int64(limit))
+                """, logger: database.logger)
+            var times: [Int64] = []
+            for try await time in rows.decode(Int64.self) { times.append(time) }
+            return times
+        }
+    }
+
     public func close(_ id: ApplicationID, decision: DecisionRecord, audit: [AuditEvent]) async throws -> Bool {
         try await database.write { connection, batch in
             let rows = try await connection.query("""
@@ -69,7 +82,7 @@ public struct PostgresPossessionLedger: PossessionLedger {
             subjectReference: try cells[2].decode(String.self), regionCode: try cells[3].decode(Int64?.self).map(Int.init),
             site: try cells[4].decode(String?.self).flatMap(SiteID.init(rawValue:)), organizationName: try cells[5].decode(String?.self),
             operatorReference: try cells[6].decode(String?.self), sourceReference: try cells[7].decode(String?.self),
-            codeHash: try cells[8].decode(String.self), destination: try cells[9].decode(String.self),
+            codeHash: try cells[8].decode(String.self), recipientReference: try cells[14].decode(String.self), destination: try cells[9].decode(String.self),
             createdAt: try cells[10].decode(Int64.self), expiresAt: try cells[11].decode(Int64.self),
             attemptsLeft: Int(try cells[12].decode(Int64.self)), isPending: try cells[13].decode(String.self) == "pending")
     }

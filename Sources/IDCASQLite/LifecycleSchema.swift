@@ -47,8 +47,11 @@ extension SQLiteDatabase {
             created_at        INTEGER NOT NULL,
             expires_at        INTEGER NOT NULL,
             attempts_left     INTEGER NOT NULL,
-            state             TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'decided'))
+            state             TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'decided')),
+            -- The resident whose phone received the code (the applicant, or the organization's operator).
+            recipient_ref     TEXT NOT NULL
         );
+        CREATE INDEX possession_challenges_recipient ON possession_challenges (recipient_ref, created_at);
 
         -- Lawful disclosure: requested by one auditor, approved by another, then shown.
         CREATE TABLE disclosure_requests (

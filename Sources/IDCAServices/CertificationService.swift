@@ -128,7 +128,8 @@ public struct CertificationService: Sendable {
             return ApplicationResult(decision, token: nil)
         }
         if let phone {
-            return try await challenge(decision, subjectReference: subjectReference, organizationName: outcome.organizationName, phone: phone)
+            return try await challenge(decision, subjectReference: subjectReference, organizationName: outcome.organizationName, phone: phone,
+                                       recipient: outcome.phoneReference ?? subjectReference)
         }
         return try await issue(decision, subjectReference: subjectReference, organizationName: outcome.organizationName,
                                assurance: PossessionCheck.registryAssurance) { audit in

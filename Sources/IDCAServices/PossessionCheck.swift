@@ -15,11 +15,15 @@ public struct PossessionCheck: Sendable {
         public var codeLifetime: Int64
         public var attempts: Int
         public var withoutPhone: WithoutPhone
+        /// Codes one phone receives in an hour at most: knowing a name and a number must not be
+        /// enough to flood that person with text messages.
+        public var codesPerHour: Int
 
-        public init(codeLifetime: Int64 = 300, attempts: Int = 5, withoutPhone: WithoutPhone = .approve) {
+        public init(codeLifetime: Int64 = 300, attempts: Int = 5, withoutPhone: WithoutPhone = .approve, codesPerHour: Int = 3) {
             self.codeLifetime = codeLifetime
             self.attempts = attempts
             self.withoutPhone = withoutPhone
+            self.codesPerHour = codesPerHour
         }
     }
 

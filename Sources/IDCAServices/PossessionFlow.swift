@@ -5,14 +5,23 @@ import IDCATokens
 extension CertificationService {
     /// Opens a challenge for an application that passed the registry, durably, then sends its code.
     func challenge(_ decision: DecisionRecord, subjectReference: String, organizationName: String?,
-                   phone: String) async throws -> ApplicationResult {
+                   phone: String, recipient: String) async throws -> ApplicationResult {
         let possession = dependencies.possession
+        let sent = try await possession.ledger.codesSent(to: recipient, since: decision.decidedAt - 3599, limit: possession.settings.codesPerHour)
+        if sent.count >= possession.settings.codesPerHour, let oldest = sent.last {
+            let until = oldest + 3600
+            try await dependencies.auditLog.append([.budgetRefused(subject: subjectReference, reason: "too_many_codes", until: until,
+                                                                   time: decision.decidedAt)])
+            throw IDCAError(.tooManyRequests, code: "too_many_codes",
+                            message: "Too many codes were sent to this phone in the last hour. Try again after \(RFC3339.string(fromUnixSeconds: until)).",
+                            retryAfter: until - decision.decidedAt)
+        }
         let code = PossessionCheck.newCode(using: dependencies.random)
         let challenge = PossessionChallenge(
             applicationID: decision.applicationID, subjectType: decision.subjectType, subjectReference: subjectReference,
             regionCode: decision.regionCode, site: decision.site, organizationName: organizationName,
             operatorReference: decision.operatorReference, sourceReference: decision.sourceReference,
-            codeHash: dependencies.identityHasher.possessionCodeHash(code, application: decision.applicationID),
+            codeHash: dependencies.identityHasher.possessionCodeHash(code, application: decision.applicationID), recipientReference: recipient,
             destination: PhoneMask.mask(phone), createdAt: decision.decidedAt,
             expiresAt: decision.decidedAt + possession.settings.codeLifetime, attemptsLeft: possession.settings.attempts)
         try await possession.ledger.open(challenge, audit: [.possessionChallenged(challenge)])

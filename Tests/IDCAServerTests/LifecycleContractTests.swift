@@ -106,10 +106,14 @@ struct LifecycleContractTests {
         let id = ApplicationID.generate(using: SystemRandomSource())
         let challenge = PossessionChallenge(
             applicationID: id, subjectType: .individual, subjectReference: "subject-1", regionCode: 110105, site: nil,
-            organizationName: nil, operatorReference: nil, sourceReference: "source-1", codeHash: "hash", destination: "138****5678",
+            organizationName: nil, operatorReference: nil, sourceReference: "source-1", codeHash: "hash", recipientReference: "subject-1",
+            destination: "*******5678",
             createdAt: 1000, expiresAt: 1300, attemptsLeft: 5)
         try await store.possession.open(challenge, audit: [Contract.event("challenged")])
         #expect(try await store.possession.challenge(id) == challenge)
+        #expect(try await store.possession.codesSent(to: "subject-1", since: 900, limit: 5) == [1000])
+        #expect(try await store.possession.codesSent(to: "subject-1", since: 1001, limit: 5).isEmpty)
+        #expect(try await store.possession.codesSent(to: "subject-2", since: 0, limit: 5).isEmpty)
 
         let spent = try await withThrowingTaskGroup(of: Int?.self) { group in
             for _ in 0..<20 { group.addTask { try await store.possession.spendAttempt(id, at: 1100)?.attemptsLeft } }

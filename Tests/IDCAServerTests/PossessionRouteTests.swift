@@ -101,6 +101,23 @@ struct PossessionRouteTests {
         }
     }
 
+    @Test func onePhoneReceivesAFewCodesAnHourAtMost() async throws {
+        let ca = try await TestCA()
+        defer { ca.remove() }
+        try await ca.application.test(.router) { client in
+            for _ in 0..<3 { #expect(try await client.apply(Fixture.withPhone).object["status"] as? String == "pending_possession") }
+            let refused = try await client.apply(Fixture.withPhone)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.object["error"] as? String == "too_many_codes")
+            #expect(refused.headers[.retryAfter] == "3600")
+            #expect(try await client.apply(Fixture.zhangSan).object["status"] as? String == "approved", "other people are not affected")
+            ca.clock.advance(by: 3600)
+            #expect(try await client.apply(Fixture.withPhone).object["status"] as? String == "pending_possession")
+        }
+        let refusals = try await SQLiteAuditLogReader(ca).entries().filter { $0.type == "budget.refused" }
+        #expect(refusals.map(\.reason) == ["too_many_codes"])
+    }
+
     @Test func anExpiredCodeRefusesAndMalformedOnesSpendNothing() async throws {
         let ca = try await TestCA()
         defer { ca.remove() }
