@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure identity rules: no I/O, no Foundation. The GB/T 2260 table is compiled in by the
@@ -36,7 +37,7 @@ let package = Package(
             name: "IDCACommands",
             dependencies: [
                 "IDCARules", "IDCACore", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCASQLite", "IDCAPostgres", "IDCAServices",
-                "IDCAHTTP", "IDCARegistry", "IDCASynthetic",
+                "IDCAHTTP", "IDCARegistry", "IDCASynthetic", "IDCANotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -106,6 +107,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Adapters of the Notifier port: the development outbox file and the SMS gateway webhook.
+        .target(
+            name: "IDCANotify",
+            dependencies: [
+                "IDCACore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "idca",
             dependencies: ["IDCACommands"]
@@ -113,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "idca-bench",
             dependencies: [
-                "IDCARules", "IDCASynthetic", "IDCACore", "IDCASQLite", "IDCAServices", "IDCATokens", "IDCAAudit", "IDCAReports",
+                "IDCARules", "IDCASynthetic", "IDCACore", "IDCASQLite", "IDCAServices", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCANotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -144,6 +154,7 @@ let package = Package(
             name: "IDCAServerTests",
             dependencies: [
                 "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCAPostgres", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCACore", "IDCARules", "IDCASynthetic",
+                "IDCANotify",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

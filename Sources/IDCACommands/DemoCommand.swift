@@ -124,6 +124,7 @@ struct DemoCommand: AsyncParsableCommand {
                 .run(count: applications, days: days, seed: seed, site: site, issuer: demoIssuer)
             if json {
                 printJSON(["applications": summary.applications, "approved": summary.approved, "rejected": summary.rejected,
+                           "abandoned": summary.abandoned, "locked": summary.locked,
                            "organizations": summary.organizations, "organizations_rejected": summary.organizationsRejected,
                            "verifications": summary.verifications, "reasons": summary.reasons])
             } else {
@@ -142,7 +143,7 @@ private var demoIssuer: String { Environment.value("IDCA_ISSUER") ?? "http://127
 extension DemoTraffic.Summary {
     var line: String {
         func percent(_ part: Int, _ whole: Int) -> String { whole == 0 ? "0 %" : "\((part * 1000 / whole + 5) / 10) %" }
-        return "\(applications) applications, \(approved) approved, \(rejected) rejected (organizations: \(organizationsRejected) of "
+        return "\(applications) applications, \(approved) approved, \(rejected) rejected, \(abandoned) left waiting for their code, \(locked) refused as locked (organizations: \(organizationsRejected) of "
             + "\(organizations) rejected, \(percent(organizationsRejected, organizations))); \(verifications) verify calls by the demo site."
     }
 }

@@ -71,7 +71,9 @@ struct DemoData {
 
     /// Sample applications a newcomer can send with curl: valid ones and the typical failures.
     func sampleApplications(site: String?) -> [(file: String, body: [String: Any])] {
-        let active = people.filter { $0.status == "active" }
+        // The walk-through's people have no phone on file, so that they are approved at once; one
+        // sample shows the possession check (its code lands in the development outbox).
+        let active = people.filter { $0.status == "active" && $0.phone == nil }
         guard active.count >= 4, let company = organizations.first(where: { $0.status == "active" && $0.creditCode != nil }) else {
             return []
         }
@@ -102,6 +104,9 @@ struct DemoData {
         ]
         if let withX = active.first(where: { $0.residentID.hasSuffix("X") }) {
             samples.append(("individual-lowercase-x.json", individual(withX.name, String(withX.residentID.dropLast()) + "x")))
+        }
+        if let withPhone = people.first(where: { $0.status == "active" && $0.phone != nil }) {
+            samples.append(("individual-with-phone.json", individual(withPhone.name, withPhone.residentID)))
         }
         if let inactive = people.first(where: { $0.status != "active" }) {
             samples.append(("individual-inactive.json", individual(inactive.name, inactive.residentID)))

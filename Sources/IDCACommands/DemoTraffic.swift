@@ -4,6 +4,7 @@ import IDCARegistry
 import IDCARules
 import IDCAServices
 import IDCASynthetic
+import Synchronization
 
 /// Demonstration traffic: applications with the mistakes real applicants make, sent through the
 /// real certification service (rules, registry, ledger, audit log, statistics), and verify calls
@@ -23,6 +24,10 @@ struct DemoTraffic {
         var applications = 0
         var approved = 0
         var rejected = 0
+        /// Sent a code and never entered it.
+        var abandoned = 0
+        /// Refused with 429: the resident ID or organization was locked after failed matches.
+        var locked = 0
         var organizations = 0
         var organizationsRejected = 0
         var verifications = 0
@@ -73,17 +78,31 @@ struct DemoTraffic {
         }
         times.sort()
         let plans = times.map { time in (time: time, request: makeRequest(site: site, using: &random),
-                                         verify: Int.random(in: 0..<10, using: &random) < 7, replay: Int.random(in: 0..<20, using: &random) == 0) }
+                                         verify: Int.random(in: 0..<10, using: &random) < 7, replay: Int.random(in: 0..<20, using: &random) == 0,
+                                         answers: Int.random(in: 0..<20, using: &random) != 0) }
+        let handset = DemoHandset()
 
         var summary = Summary()
         var next = 0
-        try await withThrowingTaskGroup(of: (ApplicationRequest, ApplicationResult, Int).self) { group in
-            func submit(_ plan: (time: Int64, request: ApplicationRequest, verify: Bool, replay: Bool)) {
-                let clock = FixedClock(time: plan.time)
-                let certification = wiring.certificationService(settings: .init(issuerURL: issuer), clock: clock)
+        try await withThrowingTaskGroup(of: (ApplicationRequest, ApplicationResult?, Int).self) { group in
+            func submit(_ plan: (time: Int64, request: ApplicationRequest, verify: Bool, replay: Bool, answers: Bool)) {
+                let certification = wiring.certificationService(settings: .init(issuerURL: issuer), notifier: handset,
+                                                                clock: FixedClock(time: plan.time))
+                // Applicants with a phone on file read the code and enter it 40 s later; one in twenty never does.
+                let confirmation = wiring.certificationService(settings: .init(issuerURL: issuer), notifier: handset,
+                                                                 clock: FixedClock(time: plan.time + 40))
                 let verification = wiring.verificationService(issuerURL: issuer, clock: FixedClock(time: plan.time + 120))
                 group.addTask {
-                    let result = try await certification.apply(plan.request)
+                    var result: ApplicationResult
+                    do {
+                        result = try await certification.apply(plan.request)
+                    } catch let error as IDCAError where error.kind == .tooManyRequests {
+                        // The simulated crowd retries one person's number often enough to lock it now and then.
+                        return (plan.request, nil, 0)
+                    }
+                    if result.status == .pendingPossession, plan.answers, let code = handset.code(for: result.applicationID) {
+                        result = try await confirmation.confirm(result.applicationID, code: code)
+                    }
                     var verifications = 0
                     if let token = result.token, let site, plan.verify {
                         _ = try await verification.verify(token, for: site)
@@ -101,7 +120,14 @@ struct DemoTraffic {
                 summary.applications += 1
                 summary.verifications += verifications
                 if request.subjectType == .organization { summary.organizations += 1 }
-                if let rejection = result.rejection {
+                guard let result else {
+                    summary.locked += 1
+                    if next < plans.count { submit(plans[next]); next += 1 }
+                    continue
+                }
+                if result.status == .pendingPossession {
+                    summary.abandoned += 1
+                } else if let rejection = result.rejection {
                     summary.rejected += 1
                     if request.subjectType == .organization { summary.organizationsRejected += 1 }
                     summary.reasons[rejection.internalReason, default: 0] += 1
@@ -203,4 +229,17 @@ struct DemoTraffic {
 struct FixedClock: IDCACore.Clock {
     let time: Int64
     func now() -> Int64 { time }
+}
+
+/// The simulated applicants' phones: demo traffic "receives" each code here and enters it.
+private final class DemoHandset: Notifier {
+    private let codes = Mutex<[ApplicationID: String]>([:])
+
+    func send(_ message: PossessionMessage) async throws {
+        codes.withLock { $0[message.applicationID] = message.code }
+    }
+
+    func code(for application: ApplicationID) -> String? {
+        codes.withLock { $0.removeValue(forKey: application) }
+    }
 }

@@ -7,7 +7,8 @@ public struct IDCACommand: AsyncParsableCommand {
         commandName: "idca",
         abstract: "idca — identity certification authority (后台实名、前台自愿).",
         subcommands: [ValidateCommand.self, ServeCommand.self, KeysCommand.self, SitesCommand.self, AuditorsCommand.self, RegistryCommand.self,
-                      AuditCommand.self, StatsCommand.self, DemoCommand.self]
+                      AuditCommand.self, StatsCommand.self, CertificationsCommand.self, ReportsCommand.self,
+                      DisclosureCommand.self, DemoCommand.self]
     )
 
     public init() {}

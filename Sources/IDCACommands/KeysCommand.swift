@@ -7,7 +7,7 @@ import IDCATokens
 /// `idca keys …`: key management.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage idca's keys.", subcommands: [Generate.self])
+        commandName: "keys", abstract: "Manage idca's keys.", subcommands: [Generate.self, Rotate.self, List.self, Revoke.self])
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -28,24 +28,26 @@ struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             let wiring = try await Wiring.open(storage: storage)
             let started = ContinuousClock.now
-            let report = try await RegistryImporter(wiring: wiring, showsProgress: !json && standardErrorIsTerminal()).run(kind, path: file)
+            let (report, revoked) = try await RegistryImporter(wiring: wiring, showsProgress: !json && standardErrorIsTerminal())
+                .run(kind, path: file)
             let seconds = (ContinuousClock.now - started) / .seconds(1)
-            printReport(report, kind: kind, file: file, seconds: seconds, json: json)
+            printReport(report, revoked: revoked, kind: kind, file: file, seconds: seconds, json: json)
             if !report.rejected.isEmpty && !json { throw ExitCode(1) }
         }
     }
 }
 
-func printReport(_ report: ImportReport, kind: RegistryImporter.Kind, file: String, seconds: Double, json: Bool) {
+func printReport(_ report: ImportReport, revoked: Int, kind: RegistryImporter.Kind, file: String, seconds: Double, json: Bool) {
     if json {
         printJSON([
-            "kind": kind.rawValue, "imported": report.imported, "rejected": report.rejected.count,
+            "kind": kind.rawValue, "imported": report.imported, "rejected": report.rejected.count, "revoked": revoked,
             "rejects_file": report.rejected.isEmpty ? NSNull() : rejectsPath(forInput: file) as Any,
             "rejects_by_reason": report.rejectCounts, "seconds": (seconds * 1000).rounded() / 1000,
         ])
         return
     }
     print("Imported \(report.imported) \(kind.rawValue) from \(file) in \(String(format: "%.2f", seconds)) s.")
+    if revoked > 0 { print("Revoked the certifications of \(revoked) \(kind.rawValue) the registry now marks inactive.") }
     guard !report.rejected.isEmpty else { return }
     print("Rejected \(report.rejected.count) rows (listed in \(rejectsPath(forInput: file))):")
     for row in report.rejected.prefix(10) {

@@ -4,6 +4,7 @@ import IDCARegistry
 import IDCARules
 import IDCAServices
 import IDCATokens
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,11 @@ struct RegistryImporter {
     /// Reads, checks and imports the file in one transaction; writes `<file>.rejects.csv` beside it
     /// when rows were refused. Throws — and leaves the registry untouched — if the file cannot be
     /// read or its header is wrong.
-    func run(_ kind: Kind, path: String) async throws -> ImportReport {
+    ///
+    /// Once the import has committed, the certifications of every imported entry the registry now
+    /// marks inactive (a deceased or cancelled resident, a revoked or cancelled organization) are
+    /// revoked, in one more transaction; `revoked` counts the subjects that held one.
+    func run(_ kind: Kind, path: String) async throws -> (report: ImportReport, revoked: Int) {
         let reader: CSVReader
         do { reader = try CSVReader(path: path) } catch { throw CommandFailure("cannot read \(path): \(error)") }
         let context = ValidationContext(today: CivilDate(shanghaiDayOf: wiring.clock.now()))
@@ -34,6 +39,7 @@ struct RegistryImporter {
         } : nil
 
         let report: ImportReport
+        let inactive = InactiveSubjects()
         do {
             switch kind {
             case .residents:
@@ -50,14 +56,21 @@ struct RegistryImporter {
                 }
                 let rows = try parser.rows(from: reader, onProgress: progress)
                 let imported = try await wiring.registry.importResidents({ write in
-                    for record in rows { try write(record) }
+                    for record in rows {
+                        try write(record)
+                        if record.status != .active { inactive.add(record.residentIDHash, .individual) }
+                    }
                     if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
                 }, audit: { imported in importEvent(kind, imported: imported, rejected: rows.report.rejected.count) })
                 report = ImportReport(imported: imported, rejected: rows.report.rejected)
             case .organizations:
                 let rows = try OrganizationRowParser(context: context).rows(from: reader, onProgress: progress)
+                let hasher = wiring.identityHasher
                 let imported = try await wiring.registry.importOrganizations({ write in
-                    for record in rows { try write(record) }
+                    for record in rows {
+                        try write(record)
+                        if record.status != .active { inactive.add(hasher.organizationReference(record.organizationCode), .organization) }
+                    }
                     if let error = rows.readError { throw CommandFailure("reading \(path) failed midway: \(error); nothing was imported") }
                 }, audit: { imported in importEvent(kind, imported: imported, rejected: rows.report.rejected.count) })
                 report = ImportReport(imported: imported, rejected: rows.report.rejected)
@@ -65,13 +78,18 @@ struct RegistryImporter {
         } catch let error as RegistryImportError {
             throw CommandFailure("\(path): \(error); nothing was imported")
         }
+        let now = wiring.clock.now()
+        let revoked = try await wiring.revocationService.revoke(inactive.subjects.map { subject in
+            RevocationRequest(subjectReference: subject.reference, subjectType: subject.type, reason: .registryInactive, revokedAt: now,
+                              actor: commandLineOperator)
+        })
         if report.rejected.isEmpty {
             // A rejects file from an earlier import would read as this import's result.
             try? FileManager.default.removeItem(atPath: rejectsPath(forInput: path))
         } else {
             try? writeRejects(report.rejected, to: rejectsPath(forInput: path))
         }
-        return report
+        return (report, revoked.count)
     }
 
     /// The import's audit entry: counts only (the file's rows are personal data).
@@ -79,6 +97,14 @@ struct RegistryImporter {
         AuditEvent(.registryImported, time: wiring.clock.now(), actor: commandLineOperator, outcome: "imported", object: kind.rawValue,
                    details: [("imported", String(imported)), ("rejected", String(rejected))])
     }
+}
+
+/// The inactive entries an import wrote, gathered on whichever thread produces the records.
+private final class InactiveSubjects: Sendable {
+    private let list = Mutex<[(reference: String, type: SubjectType)]>([])
+
+    func add(_ reference: String, _ type: SubjectType) { list.withLock { $0.append((reference, type)) } }
+    var subjects: [(reference: String, type: SubjectType)] { list.withLock { $0 } }
 }
 
 /// Marks the kinds as command-line values without importing ArgumentParser into the importer's API.

@@ -13,6 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Every setting is also read from an IDCA_… environment variable; a flag wins over the environment. See Docs/CONFIGURATION.md.")
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var possession: PossessionOptions
+    @OptionGroup var budgets: BudgetOptions
     @Option(help: ArgumentHelp("Address to listen on (env IDCA_HOST; default 127.0.0.1).", valueName: "host")) var host: String?
     @Option(help: ArgumentHelp("Port to listen on (env IDCA_PORT; default 8080; 0 picks a free port).", valueName: "port")) var port: Int?
     @Option(help: ArgumentHelp("The iss claim of issued tokens: this CA's public URL (env IDCA_ISSUER; default http://HOST:PORT).", valueName: "url")) var issuer: String?
@@ -73,21 +75,27 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "idca")
         let wiring = try await Wiring.open(storage: storage)
         let database = wiring.storage
+        let possession = try self.possession.resolved()
         var services = HTTPServices(
-            certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime)),
+            certification: wiring.certificationService(settings: .init(issuerURL: settings.issuer, tokenLifetime: settings.tokenLifetime),
+                                                       notifier: possession.notifier(logger: logger), possession: possession.settings,
+                                                       budgets: try budgets.resolved()),
             verification: wiring.verificationService(issuerURL: settings.issuer),
             sites: wiring.siteService,
             audit: wiring.auditService,
             auditors: wiring.auditorService,
             statistics: wiring.statisticsService,
-            jwks: JWKS.document(wiring.tokenKeys),
-            isHealthy: database.isHealthy)
+            revocations: wiring.revocationService,
+            disclosures: wiring.disclosureService,
+            impersonation: wiring.impersonationReportService,
+            jwks: { wiring.keyRing.jwks },
+            isHealthy: wiring.healthCheck(tokenLifetime: settings.tokenLifetime))
         services.auditChainCheck = AuditChainCheck(audit: wiring.auditService, key: wiring.keys.audit.publicKey)
         let checkpointer = AuditCheckpointer(
             audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)
         logger.info("starting", metadata: [
-            "database": "\(database.location)", "issuer": "\(settings.issuer)", "signing_key_id": "\(wiring.keys.signing.keyID)",
+            "database": "\(database.location)", "issuer": "\(settings.issuer)",
             "audit_key_id": "\(wiring.keys.audit.keyID)",
         ])
         if database.isPostgres && self.issuer == nil && Environment.value("IDCA_ISSUER") == nil {
@@ -97,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let application = buildApplication(
             services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
-            additionalServices: [checkpointer],
+            additionalServices: [checkpointer, wiring.signingKeyRefresher(keysDirectory: storage.keysDirectory, tokenLifetime: settings.tokenLifetime, logger: logger)],
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.host):\(port)"]) })
         // SIGTERM and SIGINT drain in-flight requests; then the database is closed cleanly.
         do {

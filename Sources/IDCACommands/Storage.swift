@@ -15,6 +15,10 @@ struct Storage: Sendable {
     var auditors: any AuditorDirectory
     var statistics: any StatisticsReader
     var keys: any KeyRegister
+    var certifications: any CertificationRegister
+    var possession: any PossessionLedger
+    var history: any ApplicationHistory
+    var disclosures: any DisclosureLedger
     var isHealthy: @Sendable () async -> Bool
     /// Closes the database (connections, files); nothing may use the storage afterwards.
     var close: @Sendable () async -> Void
@@ -51,6 +55,10 @@ struct Storage: Sendable {
                 tokens: PostgresTokenLedger(database: database), sites: PostgresSiteDirectory(database: database),
                 auditLog: PostgresAuditLog(database: database), auditors: PostgresAuditorDirectory(database: database),
                 statistics: PostgresStatistics(database: database), keys: PostgresKeyRegister(database: database),
+                certifications: PostgresCertificationRegister(database: database),
+                possession: PostgresPossessionLedger(database: database),
+                history: PostgresApplicationHistory(database: database),
+                disclosures: PostgresDisclosureLedger(database: database),
                 isHealthy: { await database.isHealthy() }, close: { await database.close() },
                 location: database.displayLocation, isPostgres: true)
         }
@@ -68,6 +76,10 @@ struct Storage: Sendable {
             tokens: SQLiteTokenLedger(database: database), sites: SQLiteSiteDirectory(database: database),
             auditLog: SQLiteAuditLog(database: database), auditors: SQLiteAuditorDirectory(database: database),
             statistics: SQLiteStatistics(database: database), keys: SQLiteKeyRegister(database: database),
+            certifications: SQLiteCertificationRegister(database: database),
+            possession: SQLitePossessionLedger(database: database),
+            history: SQLiteApplicationHistory(database: database),
+            disclosures: SQLiteDisclosureLedger(database: database),
             isHealthy: { await database.isHealthy() }, close: { try? database.pool.close() },
             location: location, isPostgres: false)
     }

@@ -14,6 +14,8 @@ struct Wiring {
     /// database (each instance enrolls its own at start), so that instances sharing a database
     /// accept each other's tokens.
     let tokenKeys: [TokenVerificationKey]
+    /// The token-signing keys' schedule and this node's private keys: what signs and what is published now (KeyRotation.swift).
+    let keyRing: SigningKeyRing
     let identityHasher: IdentityHasher
     let clock: any IDCACore.Clock
     let random: any RandomSource
@@ -26,7 +28,8 @@ struct Wiring {
         let storage = try await Storage.open(options.databasePath, access: requireExistingDatabase ? .existing : .create)
         do {
             let tokenKeys = try await enroll(keys, in: storage, keysDirectory: options.keysDirectory, now: clock.now())
-            return Wiring(storage: storage, keys: keys, tokenKeys: tokenKeys, identityHasher: IdentityHasher(indexKey: keys.index),
+            let keyRing = try await signingKeyRing(storage: storage, keysDirectory: options.keysDirectory, clock: clock)
+            return Wiring(storage: storage, keys: keys, tokenKeys: tokenKeys, keyRing: keyRing, identityHasher: IdentityHasher(indexKey: keys.index),
                           clock: clock, random: random)
         } catch {
             await storage.close()
@@ -103,17 +106,38 @@ struct Wiring {
     }
 
     /// `clock` replaces the wiring's clock (demo traffic decides at simulated times).
-    func certificationService(settings: CertificationService.Settings, clock: (any IDCACore.Clock)? = nil) -> CertificationService {
+    func certificationService(settings: CertificationService.Settings, notifier: any Notifier,
+                              possession: PossessionCheck.Settings = .init(), budgets: Budgets.Settings = .init(),
+                              clock: (any IDCACore.Clock)? = nil) -> CertificationService {
         CertificationService(
             dependencies: .init(
                 registry: storage.registry, ledger: storage.decisions, sites: storage.sites, identityHasher: identityHasher,
-                issuer: TokenIssuer(signingKey: keys.signing), clock: clock ?? self.clock, random: random),
+                issuer: TokenIssuer(following: keyRing, tokenLifetime: settings.tokenLifetime), clock: clock ?? self.clock, random: random,
+                possession: PossessionCheck(ledger: storage.possession, notifier: notifier, sealer: DataSealer(key: keys.data),
+                                            settings: possession),
+                budgets: Budgets(history: storage.history, settings: budgets), auditLog: storage.auditLog),
             settings: settings)
+    }
+
+    var disclosureService: DisclosureService {
+        DisclosureService(dependencies: .init(
+            ledger: storage.disclosures, certifications: storage.certifications, registry: storage.registry, sites: storage.sites,
+            pseudonyms: PseudonymGenerator(key: keys.pseudonym), sealer: DataSealer(key: keys.data), auditLog: storage.auditLog,
+            clock: clock, random: random))
+    }
+
+    var impersonationReportService: ImpersonationReportService {
+        ImpersonationReportService(history: storage.history, clock: clock)
+    }
+
+    var revocationService: RevocationService {
+        RevocationService(register: storage.certifications, identityHasher: identityHasher, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
+                          clock: clock)
     }
 
     func verificationService(issuerURL: String, clock: (any IDCACore.Clock)? = nil) -> VerificationService {
         VerificationService(
-            verifier: TokenVerifier(keys: tokenKeys, issuer: issuerURL),
+            verifier: TokenVerifier(following: keyRing, issuer: issuerURL),
             ledger: storage.tokens, auditLog: storage.auditLog, pseudonyms: PseudonymGenerator(key: keys.pseudonym),
             clock: clock ?? self.clock)
     }

@@ -8,6 +8,8 @@ public enum ApplicationField: String, Sendable, Hashable, CaseIterable {
     case legalRepresentative = "legal_representative"
     case operatorName = "operator.name"
     case operatorResidentID = "operator.resident_id"
+    /// The one-time code of the possession check.
+    case code
 }
 
 /// A person as an applicant states them: a name and a resident ID number, both as typed.

@@ -33,6 +33,16 @@ public struct AuditActor: Sendable, Hashable, CustomStringConvertible {
 
     /// `kind` alone, or `kind:id`.
     public var description: String { id.isEmpty ? kind.rawValue : kind.rawValue + ":" + id }
+
+    /// The actor `description` wrote; an unknown kind reads as `system` with the whole text as id.
+    public init(parsing text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        if let kind = Kind(rawValue: String(parts[0])) {
+            self.init(kind, id: parts.count > 1 ? String(parts[1]) : "")
+        } else {
+            self.init(.system, id: text)
+        }
+    }
 }
 
 /// One thing worth recording, before the log gives it a place in the chain.
@@ -52,8 +62,22 @@ public struct AuditEvent: Sendable, Hashable {
         case siteSuspended = "site.suspended"
         case siteResumed = "site.resumed"
         case keyGenerated = "key.generated"
+        /// `idca keys revoke`: a token-signing key is no longer published or trusted.
+        case keyRevoked = "key.revoked"
         case auditorAdded = "auditor.added"
         case auditorRevoked = "auditor.revoked"
+        /// A subject's certifications withdrawn (`RevocationReason` as the reason).
+        case certificationRevoked = "certification.revoked"
+        /// A one-time code sent to the phone on file for an application.
+        case possessionChallenged = "possession.challenged"
+        /// A code entered for an application: outcome `confirmed`, `wrong`, `expired` or `exhausted`.
+        case possessionAnswered = "possession.answered"
+        /// An application refused before any registry lookup because a budget was spent.
+        case budgetRefused = "budget.refused"
+        /// A lawful disclosure requested, approved, or shown.
+        case disclosureRequested = "disclosure.requested"
+        case disclosureApproved = "disclosure.approved"
+        case disclosureShown = "disclosure.shown"
     }
 
     public var kind: Kind

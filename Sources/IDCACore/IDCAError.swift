@@ -9,6 +9,10 @@ public struct IDCAError: Error, Sendable, CustomStringConvertible {
         case unauthorized
         case forbidden
         case notFound
+        /// The resource is not in a state that allows this (409).
+        case conflict
+        /// A budget is spent; `retryAfter` says when to come back (429).
+        case tooManyRequests
         case payloadTooLarge
         case unavailable
         case misconfigured
@@ -20,13 +24,16 @@ public struct IDCAError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var field: String?
     public var detail: String?
+    /// Seconds after which trying again can succeed (`Retry-After`), for 429 and 503.
+    public var retryAfter: Int64?
 
-    public init(_ kind: Kind, code: String, message: String, field: String? = nil, detail: String? = nil) {
+    public init(_ kind: Kind, code: String, message: String, field: String? = nil, detail: String? = nil, retryAfter: Int64? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
         self.field = field
         self.detail = detail
+        self.retryAfter = retryAfter
     }
 
     public var description: String {

@@ -34,10 +34,13 @@ public protocol DecisionLedger: Sendable {
 
 /// Single use of tokens, decided by the database.
 public protocol TokenLedger: Sendable {
-    /// Consumes the token for `redemption.site` if it was issued with this digest, is unused, and
-    /// the site is under its account limit for the subject — one atomic conditional update. The
-    /// event `audit` makes of the outcome commits in the same transaction.
-    func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome
+    /// Consumes the token for `redemption.site` if it was issued with this digest, is unused, its
+    /// certification is not revoked, and the site is under its account limit for the subject — one
+    /// atomic conditional update. On success the site's account row records `pseudonym` of the
+    /// subject reference (the keyed index of what the site knows the subject by). The event `audit` makes of the
+    /// outcome commits in the same transaction.
+    func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+                audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome
 }
 
 /// Licensed sites and their credentials (stored only as keyed hashes).
@@ -98,6 +101,15 @@ public protocol KeyRegister: Sendable {
     func enroll(_ keys: [RecordedKey]) async throws -> [RecordedKey]
     /// Marks every active key of `purpose` but `keyID` revoked (a key deliberately replaced).
     func revoke(purpose: String, except keyID: String) async throws
+    // Key rotation (Docs/KEY-ROTATION.md): token-signing keys carry a schedule.
+    /// Every token-signing key with its schedule, in order of activation.
+    func signingSchedule() async throws -> [ScheduledKey]
+    /// Records `next` as the coming token-signing key and, in the same transaction, retires every
+    /// key signing without a retirement date at `next.activatesAt` (leaving the JWKS at
+    /// `retiredKeysDropAt`). Refuses, recording nothing, while another key is pending or next at `now`.
+    func scheduleRotation(_ next: ScheduledKey, now: Int64, retiredKeysDropAt: Int64, audit: AuditEvent) async throws -> RotationOutcome
+    /// Revokes the token-signing key `keyID` at `time`; false when no such unrevoked key exists.
+    func revoke(keyID: String, at time: Int64, audit: AuditEvent) async throws -> Bool
 }
 
 extension RegistryWriter {

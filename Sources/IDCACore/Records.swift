@@ -46,11 +46,17 @@ public struct DecisionRecord: Sendable, Hashable {
     public var subjectReference: String?
     /// Present when approved.
     public var token: IssuedToken?
+    /// Keyed hash of the operator's resident ID, for organization applications that got that far
+    /// (the impersonation report counts the operators who tried one organization).
+    public var operatorReference: String?
+    /// Keyed hash of the client's network address (the impersonation report counts failures by source).
+    public var sourceReference: String?
 
     public var isApproved: Bool { rejection == nil }
 
     public init(applicationID: ApplicationID, subjectType: SubjectType, decidedAt: Int64, site: SiteID?, rejection: Rejection?,
-                regionCode: Int?, subjectReference: String?, token: IssuedToken?) {
+                regionCode: Int?, subjectReference: String?, token: IssuedToken?, operatorReference: String? = nil,
+                sourceReference: String? = nil) {
         self.applicationID = applicationID
         self.subjectType = subjectType
         self.decidedAt = decidedAt
@@ -59,6 +65,8 @@ public struct DecisionRecord: Sendable, Hashable {
         self.regionCode = regionCode
         self.subjectReference = subjectReference
         self.token = token
+        self.operatorReference = operatorReference
+        self.sourceReference = sourceReference
     }
 }
 
@@ -110,6 +118,8 @@ public enum RedemptionOutcome: Sendable, Hashable {
     case alreadyUsed
     /// Not consumed: the site already has `maxAccounts` redemptions for this subject.
     case accountLimitReached
+    /// Not consumed: the subject's certification was revoked at or after the token was issued.
+    case certificationRevoked
     /// No issued token has this id and digest (a forged or unknown token that still verified).
     case unknownToken
 }

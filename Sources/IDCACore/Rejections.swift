@@ -22,6 +22,16 @@ public enum DecisionReason: String, Sendable, Hashable, CaseIterable {
     case organizationCodeMismatch = "organization_code_mismatch"
     /// Public answer when the operator of an organization application fails the registry checks.
     case operatorRejected = "operator_rejected"
+    /// The code entered is not the one sent (attempts remain: the application is still pending).
+    case possessionCodeWrong = "possession_code_wrong"
+    /// The code was entered after its five minutes.
+    case possessionCodeExpired = "possession_code_expired"
+    /// Five wrong codes.
+    case possessionAttemptsExhausted = "possession_attempts_exhausted"
+    /// No phone is on file and this CA approves only with a possession check.
+    case possessionUnavailable = "possession_unavailable"
+    /// The code could not be delivered (the SMS gateway failed); the applicant may apply again.
+    case possessionUndelivered = "possession_undelivered"
 
     /// Plain-language explanation for the applicant (English).
     public var message: String {
@@ -35,6 +45,12 @@ public enum DecisionReason: String, Sendable, Hashable, CaseIterable {
         case .legalRepresentativeMismatch: "The legal representative does not match the registry."
         case .organizationCodeMismatch: "The credit code's embedded organization code (characters 9–17) differs from the organization code given."
         case .operatorRejected: "The operator's name and resident ID number do not match an active entry in the resident registry."
+        case .possessionCodeWrong: "That is not the code we sent. Check the text message and enter the 6 digits again."
+        case .possessionCodeExpired: "The code has expired (codes are valid for 5 minutes). Apply again to receive a new one."
+        case .possessionAttemptsExhausted: "Too many wrong codes. Apply again to receive a new one."
+        case .possessionUnavailable:
+            "The registry holds no phone number for this person, and this CA certifies only after confirming one. Ask your household registration office to record your phone number."
+        case .possessionUndelivered: "The code could not be sent to the phone number on file. Try again in a minute."
         }
     }
 }

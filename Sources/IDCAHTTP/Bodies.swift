@@ -70,6 +70,11 @@ struct ApplicationBody: Decodable {
     }
 }
 
+/// `POST /v1/applications/{id}/confirm`, as sent.
+struct ConfirmBody: Decodable {
+    var code: String
+}
+
 /// `POST /v1/tokens/verify`, as sent.
 struct VerifyBody: Decodable {
     var token: String
@@ -84,12 +89,27 @@ struct ApplicationResource: Encodable {
     var reason: String?
     var field: String?
     var message: String?
+    var possession: Possession?
+
+    /// Where the code was sent, until when it is good, and how many tries are left.
+    struct Possession: Encodable {
+        var channel: String
+        var destination: String
+        var expiresAt: String
+        var attemptsLeft: Int
+
+        enum CodingKeys: String, CodingKey {
+            case channel, destination
+            case expiresAt = "expires_at"
+            case attemptsLeft = "attempts_left"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case applicationID = "application_id"
         case status, token
         case expiresAt = "expires_at"
-        case reason, field, message
+        case reason, field, message, possession
     }
 
     init(_ result: ApplicationResult) {
@@ -100,6 +120,10 @@ struct ApplicationResource: Encodable {
         reason = result.rejection?.reason
         field = result.rejection?.field?.rawValue
         message = result.rejection?.message
+        possession = result.possession.map {
+            Possession(channel: $0.channel, destination: $0.destination, expiresAt: RFC3339.string(fromUnixSeconds: $0.expiresAt),
+                       attemptsLeft: $0.attemptsLeft)
+        }
     }
 }
 

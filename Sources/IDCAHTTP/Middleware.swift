@@ -5,7 +5,7 @@ import Logging
 /// The one place errors become HTTP answers. `IDCAError` carries a safe code and message; anything
 /// else becomes a bare 500 whose body says nothing internal.
 struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = IDCARequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -16,6 +16,7 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             var response = try jsonResponse(ErrorResource(error: error.code, message: error.message, field: error.field), status: error.kind.status)
             if error.kind == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(max(1, seconds)) }
             return response
         } catch let error as HTTPError {
             let resource: ErrorResource = switch error.status {
@@ -39,6 +40,8 @@ extension IDCAError.Kind {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooManyRequests: .tooManyRequests
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .misconfigured, .internalFailure: .internalServerError
@@ -49,7 +52,7 @@ extension IDCAError.Kind {
 /// Gives each request an id (echoed as `X-Request-ID`), logs one line per request — method,
 /// route pattern, status, duration; never the body, which holds personal data — and counts it.
 struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = IDCARequestContext
     let metrics: HTTPMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -12,21 +12,29 @@ public struct HTTPServices: Sendable {
     public var audit: AuditService
     public var auditors: AuditorService
     public var statistics: StatisticsService
-    /// The JWKS document (public keys only).
-    public var jwks: String
+    public var revocations: RevocationService
+    public var disclosures: DisclosureService
+    public var impersonation: ImpersonationReportService
+    /// The JWKS document (public keys only) as published now: it follows key rotation.
+    public var jwks: @Sendable () -> String
     /// Whether the database is open and migrated.
     public var isHealthy: @Sendable () async -> Bool
     /// The full audit-chain check the auditor dashboard offers; `nil` hides it (Docs/WEB.md).
     public var auditChainCheck: AuditChainCheck? = nil
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
-                auditors: AuditorService, statistics: StatisticsService, jwks: String, isHealthy: @escaping @Sendable () async -> Bool) {
+                auditors: AuditorService, statistics: StatisticsService, revocations: RevocationService,
+                disclosures: DisclosureService, impersonation: ImpersonationReportService,
+                jwks: @escaping @Sendable () -> String, isHealthy: @escaping @Sendable () async -> Bool) {
         self.certification = certification
         self.verification = verification
         self.sites = sites
         self.audit = audit
         self.auditors = auditors
         self.statistics = statistics
+        self.revocations = revocations
+        self.disclosures = disclosures
+        self.impersonation = impersonation
         self.jwks = jwks
         self.isHealthy = isHealthy
     }
@@ -36,19 +44,29 @@ public struct HTTPServices: Sendable {
 let maximumBodySize = 16 * 1024
 
 /// The route table, in one place. Controllers decode, call one service method, and encode.
-func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCARequestContext> {
+    let router = Router(context: IDCARequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
 
     router.post("/v1/applications") { request, context -> Response in
         let body = try await decode(ApplicationBody.self, from: request, context: context)
         let applicationRequest = try body.request()
-        let result = try await services.certification.apply(applicationRequest)
-        metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: result.status.rawValue,
-                               // The public reason only: /metrics is unauthenticated, and internal reasons
-                               // would let anyone diff counters around their own application.
-                               reason: result.rejection?.reason ?? "none")
+        let result: ApplicationResult
+        do {
+            result = try await services.certification.apply(applicationRequest, source: context.clientAddress)
+        } catch let error as IDCAError where error.code == "possession_delivery_failed" {
+            // Recorded as a rejected decision before the error: counted like one.
+            metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: "rejected",
+                                   reason: DecisionReason.possessionUndelivered.rawValue)
+            throw error
+        }
+        if result.status != .pendingPossession {
+            // The public reason only: /metrics is unauthenticated, and internal reasons would let
+            // anyone diff counters around their own application.
+            metrics.recordDecision(subjectType: result.subjectType.rawValue, outcome: result.status.rawValue,
+                                   reason: result.rejection?.reason ?? "none")
+        }
         var response = try jsonResponse(ApplicationResource(result), status: .created)
         response.headers[.location] = "/v1/applications/\(result.applicationID.rawValue)"
         return response
@@ -63,6 +81,19 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         return try jsonResponse(ApplicationResource(result), status: .ok)
     }
 
+    router.post("/v1/applications/:id/confirm") { request, context -> Response in
+        guard let id = context.parameters.get("id").flatMap(ApplicationID.init(rawValue:)) else {
+            throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
+        }
+        let body = try await decode(ConfirmBody.self, from: request, context: context)
+        let result = try await services.certification.confirm(id, code: body.code, source: context.clientAddress)
+        if result.status != .pendingPossession {
+            metrics.recordDecision(subjectType: result.subjectType.rawValue, outcome: result.status.rawValue,
+                                   reason: result.rejection?.reason ?? "none")
+        }
+        return try jsonResponse(ApplicationResource(result), status: .ok)
+    }
+
     router.post("/v1/tokens/verify") { request, context -> Response in
         let site = try await authenticateSite(request, services: services)
         let body = try await decode(VerifyBody.self, from: request, context: context)
@@ -73,6 +104,9 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
         }
         return try jsonResponse(VerificationResource(result), status: .ok)
     }
+
+    addSiteLifecycleRoutes(to: router, services: services)
+    addAuditorLifecycleRoutes(to: router, services: services)
 
     router.get("/v1/audit/entries") { request, _ -> Response in
         _ = try await authenticateAuditor(request, services: services)
@@ -120,8 +154,9 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<BasicRe
     router.get("/.well-known/jwks.json") { _, _ -> Response in
         Response(
             status: .ok,
-            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks)))
+            // At most half the shortest pre-publication delay: caches never miss a key before it signs.
+            headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=\(KeyRotationPolicy.cacheMaxAge)"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: services.jwks())))
     }
 
     router.get("/healthz") { _, _ -> Response in
@@ -145,7 +180,7 @@ func authenticateSite(_ request: Request, services: HTTPServices) async throws -
         throw IDCAError(.unauthorized, code: "invalid_credentials", message: "A valid site API key is required: Authorization: Bearer <key>.")
     }
     guard !site.isSuspended else {
-        throw IDCAError(.forbidden, code: "site_suspended", message: "This site is suspended and cannot verify tokens.")
+        throw IDCAError(.forbidden, code: "site_suspended", message: "This site is suspended: its API key is refused until it is resumed.")
     }
     return site
 }
@@ -176,7 +211,7 @@ func integerParameter(_ request: Request, _ name: String, default value: Int64, 
 }
 
 /// Reads at most 16 KiB of JSON and decodes it, turning every failure into a 400 that names the field.
-func decode<T: Decodable>(_ type: T.Type, from request: Request, context: BasicRequestContext) async throws -> T {
+func decode<T: Decodable>(_ type: T.Type, from request: Request, context: IDCARequestContext) async throws -> T {
     let buffer: ByteBuffer
     do {
         buffer = try await request.body.collect(upTo: maximumBodySize)

@@ -35,6 +35,8 @@ public struct PostgresDecisionLedger: DecisionLedger {
             bindings.append(decisions.map { Int64($0.regionCode ?? -1) })
             bindings.append(column { $0.subjectReference })
             bindings.append(decisions.map(\.decidedAt))
+            bindings.append(column { $0.operatorReference })
+            bindings.append(column { $0.sourceReference })
         }
     }
 
@@ -65,7 +67,8 @@ public struct PostgresDecisionLedger: DecisionLedger {
         try await database.read { client in
             let rows = try await client.query("""
                 SELECT a.subject_type, a.decided_at, a.site_id, a.reason, a.internal_reason, a.field, a.message, a.region_code, a.subject_ref,
-                       t.id, t.digest, t.issued_at, t.expires_at, t.audience, t.assurance, t.subject_type, t.subject_ref, t.organization_name
+                       t.id, t.digest, t.issued_at, t.expires_at, t.audience, t.assurance, t.subject_type, t.subject_ref, t.organization_name,
+                       a.operator_ref, a.source_ref
                 FROM applications a LEFT JOIN tokens t ON t.id = a.token_id WHERE a.id = \(id.rawValue)
                 """, logger: database.logger)
             for try await row in rows {
@@ -87,7 +90,7 @@ public struct PostgresDecisionLedger: DecisionLedger {
                 return DecisionRecord(
                     applicationID: id, subjectType: SubjectType(rawValue: try text(0) ?? "") ?? .individual, decidedAt: try integer(1) ?? 0,
                     site: try text(2).flatMap(SiteID.init(rawValue:)), rejection: rejection, regionCode: try integer(7).map(Int.init),
-                    subjectReference: try text(8), token: token)
+                    subjectReference: try text(8), token: token, operatorReference: try text(18), sourceReference: try text(19))
             }
             return nil
         }
@@ -103,8 +106,9 @@ public struct PostgresTokenLedger: TokenLedger {
         self.database = database
     }
 
-    public func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
-        let pending = try await database.write { _, batch in batch.redeem(redemption, audit: audit) }
+    public func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+                       audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
+        let pending = try await database.write { _, batch in batch.redeem(redemption, pseudonym: pseudonym, audit: audit) }
         // Set by the batch before it committed; the write returns only after the commit.
         guard let outcome = pending.outcome else {
             throw IDCAError(.internalFailure, code: "internal_error", message: "The token could not be checked.",
@@ -140,6 +144,7 @@ public struct PostgresTokenLedger: TokenLedger {
             switch kind {
             case "redeemed": outcomes.append(.redeemed(token, accountsForSubject: Int(try cells[1].decode(Int64.self))))
             case "already_used": outcomes.append(.alreadyUsed)
+            case "certification_revoked": outcomes.append(.certificationRevoked)
             default: outcomes.append(.accountLimitReached)
             }
         }

@@ -279,5 +279,7 @@ public enum PostgresMigrations {
             -- And one active audit key: every checkpoint is checked with it.
             CREATE UNIQUE INDEX ca_keys_one_audit ON ca_keys (purpose) WHERE purpose = 'audit-signing' AND state = 'active';
             """),
+        ("0004_lifecycle", lifecycleSchema),
+        ("0005_key_rotation", PostgresKeyRegister.migration),
     ]
 }

@@ -89,19 +89,19 @@ public struct PostgresStatistics: StatisticsReader {
             }
         }
     }
+}
 
-    /// `?` placeholders (the shared plans' dialect) as PostgreSQL's `$1`, `$2`, …
-    func numbered(_ sql: String) -> String {
-        var result = ""
-        var index = 0
-        for character in sql {
-            if character == "?" {
-                index += 1
-                result += "$\(index)"
-            } else {
-                result.append(character)
-            }
+/// `?` placeholders (the dialect of the SQL both backends share) as PostgreSQL's `$1`, `$2`, …
+func numbered(_ sql: String) -> String {
+    var result = ""
+    var index = 0
+    for character in sql {
+        if character == "?" {
+            index += 1
+            result += "$\(index)"
+        } else {
+            result.append(character)
         }
-        return result
     }
+    return result
 }

@@ -42,8 +42,9 @@ final class PostgresWriteBatcher: Sendable {
             issued.append((token, application, events))
         }
         /// Redeems at the end of the transaction; the outcome is read once the batch has committed.
-        func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) -> PendingRedemption {
-            let pending = PendingRedemption(redemption: redemption, audit: audit)
+        func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+                    audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) -> PendingRedemption {
+            let pending = PendingRedemption(redemption: redemption, pseudonym: pseudonym, audit: audit)
             redemptions.append(pending)
             return pending
         }
@@ -52,11 +53,14 @@ final class PostgresWriteBatcher: Sendable {
     /// A redemption decided at the end of its batch.
     final class PendingRedemption: @unchecked Sendable {
         let redemption: Redemption
+        let pseudonym: @Sendable (String) -> String
         let audit: @Sendable (RedemptionOutcome) -> AuditEvent
         fileprivate(set) var outcome: RedemptionOutcome?
 
-        init(redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) {
+        init(redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+             audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) {
             self.redemption = redemption
+            self.pseudonym = pseudonym
             self.audit = audit
         }
     }
@@ -171,9 +175,23 @@ extension PostgresWriteBatcher {
                                   logger: Logger) async throws -> [String: Int64] {
         if !batch.redemptions.isEmpty {
             let outcomes = try await PostgresTokenLedger.redeem(batch.redemptions.map(\.redemption), on: connection, logger: logger)
+            var named: [(site: String, subject: String, pseudonym: String, type: String, certifiedAt: Int64)] = []
             for (pending, outcome) in zip(batch.redemptions, outcomes) {
                 pending.outcome = outcome
                 batch.append([pending.audit(outcome)])
+                if case .redeemed(let token, _) = outcome {
+                    named.append((pending.redemption.site.rawValue, token.subjectReference, pending.pseudonym(token.subjectReference),
+                                  token.subjectType.rawValue, token.issuedAt))
+                }
+            }
+            if !named.isEmpty {
+                _ = try await connection.run(SQL.NameAccounts.self, logger: logger) { bindings in
+                    bindings.append(named.map(\.site))
+                    bindings.append(named.map(\.subject))
+                    bindings.append(named.map(\.pseudonym))
+                    bindings.append(named.map(\.type))
+                    bindings.append(named.map(\.certifiedAt))
+                }
             }
         }
         if !batch.decisions.isEmpty {

@@ -115,12 +115,14 @@ enum SQL {
     enum InsertApplications: PreparedSQL {
         static let sql = """
             INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                      region_code, subject_ref, decided_at)
+                                      region_code, subject_ref, decided_at, operator_ref, source_ref)
             SELECT id, subject_type, status, NULLIF(reason, ''), NULLIF(internal_reason, ''), NULLIF(field, ''), NULLIF(message, ''),
-                   NULLIF(site_id, ''), NULLIF(region_code, -1), NULLIF(subject_ref, ''), decided_at
+                   NULLIF(site_id, ''), NULLIF(region_code, -1), NULLIF(subject_ref, ''), decided_at, NULLIF(operator_ref, ''),
+                   NULLIF(source_ref, '')
             FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::BIGINT[],
-                        $10::TEXT[], $11::BIGINT[])
-                AS x(id, subject_type, status, reason, internal_reason, field, message, site_id, region_code, subject_ref, decided_at)
+                        $10::TEXT[], $11::BIGINT[], $12::TEXT[], $13::TEXT[])
+                AS x(id, subject_type, status, reason, internal_reason, field, message, site_id, region_code, subject_ref, decided_at,
+                     operator_ref, source_ref)
             """
     }
 
@@ -153,6 +155,17 @@ enum SQL {
                 WITH ORDINALITY AS x(token, digest, site, maximum, at, n)
             CROSS JOIN LATERAL idca_redeem(x.token, x.digest, x.site, x.maximum, x.at) AS r
             ORDER BY x.n
+            """
+    }
+
+    /// The pseudonym, the subject type and the certification time of each account a batch's
+    /// redemptions counted (what `GET /v1/sites/me/subjects/{pseudonym}` reads).
+    enum NameAccounts: PreparedSQL {
+        static let sql = """
+            UPDATE site_accounts SET pseudonym = x.pseudonym, subject_type = x.subject_type,
+                                     certified_at = GREATEST(COALESCE(site_accounts.certified_at, 0), x.certified_at)
+            FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[]) AS x(site_id, subject_ref, pseudonym, subject_type, certified_at)
+            WHERE site_accounts.site_id = x.site_id AND site_accounts.subject_ref = x.subject_ref
             """
     }
 

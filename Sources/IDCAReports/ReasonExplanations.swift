@@ -127,6 +127,21 @@ public enum ReasonExplanations {
         case DecisionReason.operatorRejected.rawValue:
             return ("对机构申请统一给出的经办人户籍核验失败答复；统计记录的是具体的内部原因（registry_not_found 等），因此这里通常不应出现。",
                     "The uniform public answer when an organization's operator fails the resident-registry check. Statistics record the exact internal reason (registry_not_found and others) instead, so it should rarely appear here.")
+        case DecisionReason.possessionCodeWrong.rawValue:
+            return ("验证码错误但仍有剩余次数，申请仍在等待，因此这里通常不应出现。",
+                    "A wrong code with attempts left keeps the application pending, so this should rarely appear here.")
+        case DecisionReason.possessionCodeExpired.rawValue:
+            return ("登记手机号已收到验证码，但 5 分钟内未输入：多为申请人放弃，也可能是冒用者无法收到验证码。",
+                    "A code was sent to the phone on file but not entered within 5 minutes: usually an abandoned application, possibly someone who could not receive the code.")
+        case DecisionReason.possessionAttemptsExhausted.rawValue:
+            return ("连续 5 次输入错误的验证码：知道姓名和号码却拿不到本人手机，是冒用的强烈信号。",
+                    "Five wrong codes in a row: someone who knows the name and number but does not hold the phone on file. A strong sign of impersonation.")
+        case DecisionReason.possessionUnavailable.rawValue:
+            return ("登记库没有此人的手机号，而本机构要求验证手机：需登记机关补录手机号。",
+                    "The registry holds no phone number for the person and this CA requires the possession check: the registry must record one.")
+        case DecisionReason.possessionUndelivered.rawValue:
+            return ("验证码未能发出（短信网关故障）：属于本机构的问题，不是申请人的问题。",
+                    "The code could not be sent (the SMS gateway failed): a problem on the CA's side, not the applicant's.")
         default:
             return nil
         }

@@ -254,6 +254,12 @@ public final class SQLiteDatabase: Sendable {
                 CREATE UNIQUE INDEX ca_keys_one_audit ON ca_keys (purpose) WHERE purpose = 'audit-signing' AND state = 'active';
                 """)
         }
+        migrator.registerMigration("0004_lifecycle") { db in
+            try db.execute(sql: SQLiteDatabase.lifecycleSchema)
+        }
+        migrator.registerMigration("0005_key_rotation") { db in
+            try db.execute(sql: KeyRotationSchema.sqlite)
+        }
         return migrator
     }
 }

@@ -10,21 +10,24 @@ public struct SQLiteDecisionLedger: DecisionLedger {
     }
 
     public func record(_ decision: DecisionRecord, audit: [AuditEvent]) async throws {
-        try await database.write { db, batch in
-            try db.cachedStatement(sql: """
-                INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
-                                          region_code, subject_ref, decided_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    decision.applicationID.rawValue, decision.subjectType.rawValue, decision.isApproved ? "approved" : "rejected",
-                    decision.rejection?.reason, decision.rejection?.internalReason, decision.rejection?.field?.rawValue,
-                    decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
-                    decision.decidedAt,
-                ])
-            // Counted at the end of the batch's transaction: committed with this row or not at all.
-            batch.count(decision)
-            try SQLiteAuditLog.append(audit, in: db)
-        }
+        try await database.write { db, batch in try Self.record(decision, audit: audit, in: db, batch: batch) }
+    }
+
+    /// The application row, its counters and `audit`, in the caller's transaction.
+    static func record(_ decision: DecisionRecord, audit: [AuditEvent], in db: Database, batch: WriteBatcher.Batch) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO applications (id, subject_type, status, reason, internal_reason, field, message, site_id,
+                                      region_code, subject_ref, decided_at, operator_ref, source_ref)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                decision.applicationID.rawValue, decision.subjectType.rawValue, decision.isApproved ? "approved" : "rejected",
+                decision.rejection?.reason, decision.rejection?.internalReason, decision.rejection?.field?.rawValue,
+                decision.rejection?.message, decision.site?.rawValue, decision.regionCode, decision.subjectReference,
+                decision.decidedAt, decision.operatorReference, decision.sourceReference,
+            ])
+        // Counted at the end of the batch's transaction: committed with this row or not at all.
+        batch.count(decision)
+        try SQLiteAuditLog.append(audit, in: db)
     }
 
     public func recordIssued(_ token: IssuedToken, for application: ApplicationID, audit: [AuditEvent]) async throws {
@@ -72,7 +75,9 @@ public struct SQLiteDecisionLedger: DecisionLedger {
                 rejection: rejection,
                 regionCode: row["region_code"],
                 subjectReference: row["subject_ref"],
-                token: token)
+                token: token,
+                operatorReference: row["operator_ref"],
+                sourceReference: row["source_ref"])
         }
     }
 }
@@ -85,20 +90,24 @@ public struct SQLiteTokenLedger: TokenLedger {
         self.database = database
     }
 
-    public func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
+    public func redeem(_ redemption: Redemption, pseudonym: @escaping @Sendable (String) -> String,
+                       audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
         try await database.write { db in
-            let outcome = try SQLiteTokenLedger.redeem(redemption, in: db)
+            let outcome = try SQLiteTokenLedger.redeem(redemption, pseudonym: pseudonym, in: db)
             try SQLiteAuditLog.append([audit(outcome)], in: db)
             return outcome
         }
     }
 
-    static func redeem(_ redemption: Redemption, in db: Database) throws -> RedemptionOutcome {
-        // The token is consumed only if it was issued with exactly this digest, is unused, and
-        // the site is under its limit for the subject — all in the statement that consumes it.
+    static func redeem(_ redemption: Redemption, pseudonym: (String) -> String, in db: Database) throws -> RedemptionOutcome {
+        // The token is consumed only if it was issued with exactly this digest, is unused, its
+        // certification was not revoked since, and the site is under its limit for the subject —
+        // all in the statement that consumes it.
         try db.cachedStatement(sql: """
             UPDATE tokens SET redeemed_at = ?, redeemed_by = ?
             WHERE id = ? AND digest = ? AND redeemed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM revocations
+                              WHERE revocations.subject_ref = tokens.subject_ref AND revocations.revoked_at >= tokens.issued_at)
               AND COALESCE((SELECT accounts FROM site_accounts
                             WHERE site_accounts.site_id = ? AND site_accounts.subject_ref = tokens.subject_ref), 0) < ?
             """).execute(arguments: [
@@ -113,13 +122,19 @@ public struct SQLiteTokenLedger: TokenLedger {
         else { return .unknownToken }
         let token = SQLiteTokenLedger.issuedToken(from: row)
         guard consumed else {
-            return (row["redeemed_at"] as Int64?) != nil ? .alreadyUsed : .accountLimitReached
+            if (row["redeemed_at"] as Int64?) != nil { return .alreadyUsed }
+            let revoked = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM revocations WHERE subject_ref = ? AND revoked_at >= ?)
+                """), arguments: [token.subjectReference, token.issuedAt]) ?? false
+            return revoked ? .certificationRevoked : .accountLimitReached
         }
         let accounts = try Int.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO site_accounts (site_id, subject_ref, accounts) VALUES (?, ?, 1)
-            ON CONFLICT (site_id, subject_ref) DO UPDATE SET accounts = accounts + 1
+            INSERT INTO site_accounts (site_id, subject_ref, accounts, pseudonym, certified_at, subject_type) VALUES (?, ?, 1, ?, ?, ?)
+            ON CONFLICT (site_id, subject_ref) DO UPDATE SET accounts = accounts + 1, pseudonym = excluded.pseudonym,
+                certified_at = max(COALESCE(certified_at, 0), excluded.certified_at), subject_type = excluded.subject_type
             RETURNING accounts
-            """), arguments: [redemption.site.rawValue, token.subjectReference]) ?? 1
+            """), arguments: [redemption.site.rawValue, token.subjectReference,
+                              pseudonym(token.subjectReference), token.issuedAt, token.subjectType.rawValue]) ?? 1
         return .redeemed(token, accountsForSubject: accounts)
     }
 

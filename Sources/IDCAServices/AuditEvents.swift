@@ -47,4 +47,17 @@ extension AuditEvent {
         AuditEvent(.tokenVerified, time: time, actor: .site(site), subject: subject, outcome: active ? "active" : "inactive",
                    reason: reason, object: tokenID, details: details)
     }
+
+    /// A code sent for an application (never the code, nor the phone number).
+    static func possessionChallenged(_ challenge: PossessionChallenge) -> AuditEvent {
+        AuditEvent(.possessionChallenged, time: challenge.createdAt, actor: .applicant, subject: challenge.subjectReference,
+                   outcome: "sent", object: challenge.applicationID.rawValue,
+                   details: [("expires", String(challenge.expiresAt)), ("attempts", String(challenge.attemptsLeft))])
+    }
+
+    /// The end of a challenge: `confirmed`, `expired` or `exhausted`, with the attempts left.
+    static func possessionAnswered(_ challenge: PossessionChallenge, outcome: String, time: Int64) -> AuditEvent {
+        AuditEvent(.possessionAnswered, time: time, actor: .applicant, subject: challenge.subjectReference, outcome: outcome,
+                   object: challenge.applicationID.rawValue, details: [("attempts_left", String(challenge.attemptsLeft))])
+    }
 }

@@ -58,6 +58,9 @@ public enum FormCheck {
             let value = Tidying.tidied(raw, field: field)
             var rejection: Rejection?
             switch field {
+            case .code:
+                // The possession code is checked only by the confirmation itself.
+                continue
             case .name, .legalRepresentative, .operatorName:
                 if (try? NameRules.normalizedPersonName(value)) == nil { rejection = Rejection(.nameInvalid, field: field) }
             case .organizationName:
@@ -86,7 +89,7 @@ extension ApplicationField {
     public var isIdentityNumber: Bool {
         switch self {
         case .residentID, .operatorResidentID, .creditCode, .organizationCode: true
-        case .name, .organizationName, .legalRepresentative, .operatorName: false
+        case .name, .organizationName, .legalRepresentative, .operatorName, .code: false
         }
     }
 }

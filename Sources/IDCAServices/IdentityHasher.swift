@@ -1,3 +1,4 @@
+import IDCACore
 import IDCARules
 import IDCATokens
 
@@ -23,6 +24,17 @@ public struct IdentityHasher: Sendable {
     /// The subject reference of an organization.
     public func organizationReference(_ organizationCode: String) -> String {
         hasher.hash(organizationCode, domain: "organization_code")
+    }
+
+    /// What a one-time code is stored as: keyed, and bound to its application, so that the table
+    /// of a million possible codes cannot be precomputed, nor a hash moved to another application.
+    public func possessionCodeHash(_ code: String, application: ApplicationID) -> String {
+        hasher.hash(application.rawValue + ":" + code, domain: "possession_code")
+    }
+
+    /// A client's network address, for budgets and the impersonation report.
+    public func sourceReference(_ address: String) -> String {
+        hasher.hash(address, domain: "source_address")
     }
 
     /// What a site's API key is stored as.

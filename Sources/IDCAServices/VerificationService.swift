@@ -24,6 +24,7 @@ public struct VerificationService: Sendable {
     public enum LedgerReason: String, CaseIterable, Sendable {
         case tokenAlreadyUsed = "token_already_used"
         case accountLimitReached = "account_limit_reached"
+        case certificationRevoked = "certification_revoked"
     }
 
     let verifier: TokenVerifier
@@ -57,8 +58,10 @@ public struct VerificationService: Sendable {
         }
         let siteID = site.id
         let tokenID = claims.tokenID
+        let pseudonyms = self.pseudonyms
         let outcome = try await ledger.redeem(Redemption(
-            tokenID: tokenID, digest: digest, site: siteID, maxAccounts: site.maxAccounts, redeemedAt: now)
+            tokenID: tokenID, digest: digest, site: siteID, maxAccounts: site.maxAccounts, redeemedAt: now),
+            pseudonym: { pseudonyms.index(ofPseudonym: pseudonyms.pseudonym(subjectReference: $0, siteID: siteID.rawValue)) }
         ) { outcome in
             switch outcome {
             case .redeemed(let issued, let accounts):
@@ -68,6 +71,8 @@ public struct VerificationService: Sendable {
                 .verified(site: siteID, time: now, active: false, reason: LedgerReason.tokenAlreadyUsed.rawValue, tokenID: tokenID)
             case .accountLimitReached:
                 .verified(site: siteID, time: now, active: false, reason: LedgerReason.accountLimitReached.rawValue, tokenID: tokenID)
+            case .certificationRevoked:
+                .verified(site: siteID, time: now, active: false, reason: LedgerReason.certificationRevoked.rawValue, tokenID: tokenID)
             case .unknownToken:
                 .verified(site: siteID, time: now, active: false, reason: "unknown_token", tokenID: tokenID,
                           details: [("token_sha256", digest)])
@@ -83,6 +88,8 @@ public struct VerificationService: Sendable {
             return .inactive(reason: LedgerReason.tokenAlreadyUsed.rawValue)
         case .accountLimitReached:
             return .inactive(reason: LedgerReason.accountLimitReached.rawValue)
+        case .certificationRevoked:
+            return .inactive(reason: LedgerReason.certificationRevoked.rawValue)
         case .unknownToken:
             // Signed by a published key yet never issued here (a restored database, or a leaked key):
             // refuse it as a bad signature rather than reveal anything more.

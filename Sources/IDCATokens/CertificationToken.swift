@@ -1,4 +1,5 @@
 import Crypto
+import IDCACore
 
 /// The claims of a certification token.
 ///
@@ -48,26 +49,60 @@ public struct CertificationClaims: Sendable, Hashable {
 }
 
 /// Signs certification tokens: compact JWS with Ed25519 (RFC 7515, RFC 8037).
+///
+/// Either fixed to one key, or following a `SigningKeyRing` (key rotation): then `current()` is the
+/// fixed issuer of this instant. Callers take `current()` once per token and use only that value,
+/// so that what is planned, signed and recorded names one key.
 public struct TokenIssuer: Sendable {
-    private let signingKey: TokenSigningKey
-    /// The header never changes for a key, so it is encoded once.
-    private let encodedHeader: String
+    private enum Source: Sendable {
+        /// The header never changes for a key, so it is encoded once.
+        case key(TokenSigningKey, encodedHeader: String)
+        case ring(SigningKeyRing, tokenLifetime: Int64)
+    }
+
+    private let source: Source
 
     /// An issuer that signs with `signingKey` and names it in `kid`.
     public init(signingKey: TokenSigningKey) {
-        self.signingKey = signingKey
         let header = #"{"alg":"EdDSA","typ":"idca-cert+jwt","kid":"# + JSONWriter.quoted(signingKey.keyID) + "}"
-        self.encodedHeader = Base64URL.encode(Array(header.utf8))
+        self.source = .key(signingKey, encodedHeader: Base64URL.encode(Array(header.utf8)))
+    }
+
+    /// An issuer that signs with whichever key `ring` schedules at the moment `current()` is called,
+    /// for tokens living `tokenLifetime` seconds (a retired key never signs a token that would
+    /// outlive its publication).
+    public init(following ring: SigningKeyRing, tokenLifetime: Int64) {
+        self.source = .ring(ring, tokenLifetime: tokenLifetime)
+    }
+
+    /// The issuer fixed to the key that signs now: this issuer itself when it is fixed to a key.
+    /// Throws `signing_key_unavailable` (503) when a ring-following issuer has no key it may sign with.
+    public func current() throws(IDCAError) -> TokenIssuer {
+        switch source {
+        case .key: return self
+        case .ring(let ring, let lifetime): return try ring.currentIssuer(tokenLifetime: lifetime)
+        }
+    }
+
+    private var fixed: (key: TokenSigningKey, encodedHeader: String) {
+        switch source {
+        case .key(let key, let encodedHeader): return (key, encodedHeader)
+        case .ring:
+            // A programming error, not a runtime condition: reading the key of a following issuer
+            // twice could name one key and sign with another. Take `current()` first.
+            preconditionFailure("a TokenIssuer following a key ring signs only through current()")
+        }
     }
 
     /// The key id this issuer puts in every header.
-    public var keyID: String { signingKey.keyID }
+    public var keyID: String { fixed.key.keyID }
 
     /// Compact JWS. Header exactly {"alg":"EdDSA","typ":"idca-cert+jwt","kid":"<keyID>"}; payload JSON members in the order iss, jti, iat, nbf, exp, sub_type, acr, aud (aud omitted when nil); integers as JSON integers.
     ///
     /// `claims.subjectType` must be one of `CertificationClaims.subjectTypes`: the verifier refuses
     /// anything else as malformed.
     public func issue(_ claims: CertificationClaims) -> String {
+        let (signingKey, encodedHeader) = fixed
         let signingInput = encodedHeader + "." + Base64URL.encode(Array(payload(claims).utf8))
         return signingInput + "." + Base64URL.encode(signingKey.sign(Array(signingInput.utf8)))
     }
@@ -117,22 +152,47 @@ public enum TokenRejection: String, Sendable, Error, CaseIterable {
 public struct TokenVerifier: Sendable {
     /// Longest token accepted (8 KiB); real tokens are about 400 bytes.
     public static let maximumTokenLength = 8 * 1024
+    /// The clock leeway on `exp` and `nbf` unless another is given (60 s); key rotation keeps a
+    /// retired key published this much longer than its last token's lifetime.
+    public static let defaultLeewaySeconds: Int64 = 60
 
-    private let keysByID: [[UInt8]: TokenVerificationKey]
+    /// The trusted keys: fixed, or the ones a `SigningKeyRing` publishes at the verification's `now`.
+    private enum Keys: Sendable {
+        case fixed([[UInt8]: TokenVerificationKey])
+        case ring(SigningKeyRing)
+    }
+
+    private let keys: Keys
     private let issuer: [UInt8]
     private let leewaySeconds: Int64
 
     /// A verifier that trusts `keys` (looked up by their `kid`), requires `iss` to equal `issuer`,
     /// and allows `leewaySeconds` of clock difference on `exp` and `nbf`.
-    public init(keys: [TokenVerificationKey], issuer: String, leewaySeconds: Int64 = 60) {
+    public init(keys: [TokenVerificationKey], issuer: String, leewaySeconds: Int64 = TokenVerifier.defaultLeewaySeconds) {
         precondition(leewaySeconds >= 0, "the clock leeway cannot be negative")
         // Keyed by the UTF-8 bytes of the id: Swift `String` equality is canonical equivalence, and
         // a kid must match only when it is spelled exactly the same.
         var keysByID: [[UInt8]: TokenVerificationKey] = [:]
         for key in keys { keysByID[Array(key.keyID.utf8)] = key }
-        self.keysByID = keysByID
+        self.keys = .fixed(keysByID)
         self.issuer = Array(issuer.utf8)
         self.leewaySeconds = leewaySeconds
+    }
+
+    /// A verifier that trusts exactly the keys `ring` publishes at the moment of each verification
+    /// (by the ring's clock: which keys the CA trusts is a fact of its present): a retired key while
+    /// it is still published, never a revoked or dropped one.
+    public init(following ring: SigningKeyRing, issuer: String) {
+        self.keys = .ring(ring)
+        self.issuer = Array(issuer.utf8)
+        self.leewaySeconds = ring.leeway
+    }
+
+    private func key(_ keyID: [UInt8]) -> TokenVerificationKey? {
+        switch keys {
+        case .fixed(let keysByID): keysByID[keyID]
+        case .ring(let ring): ring.snapshot().keysByID[keyID]
+        }
     }
 
     /// Strict RFC 8725 verification. `siteID` is the verifying site; a token with `aud` must name it.
@@ -154,7 +214,7 @@ public struct TokenVerifier: Sendable {
         else { return .failure(.malformed) }
 
         guard let keyID = Self.checkHeader(headerBytes) else { return .failure(.malformed) }
-        guard let key = keysByID[keyID] else { return .failure(.unknownKey) }
+        guard let key = key(keyID) else { return .failure(.unknownKey) }
         guard key.isValidSignature(signature, for: Array(bytes[..<dots[1]])) else { return .failure(.invalidSignature) }
 
         guard let claims = claims(from: payloadBytes) else { return .failure(.malformed) }

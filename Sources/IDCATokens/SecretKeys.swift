@@ -109,6 +109,15 @@ public struct PseudonymGenerator: Sendable {
         mac.update(joining: "idca-pseudonym-v1", subjectReference, siteID)
         return mac.finalize().withUnsafeBytes { Base32.encode(Array($0.prefix(20))) }
     }
+
+    /// What the database stores to find a subject by a site's pseudonym: a keyed hash of it, so
+    /// that someone who can read the database but holds no key cannot match the pseudonyms that
+    /// different sites know one person by.
+    public func index(ofPseudonym pseudonym: String) -> String {
+        var mac = keyed
+        mac.update(joining: "idca-pseudonym-index-v1", pseudonym)
+        return mac.finalize().withUnsafeBytes { Hex.encode($0) }
+    }
 }
 
 /// AES-256-GCM for the encrypted copy of personal data kept for lawful disclosure.

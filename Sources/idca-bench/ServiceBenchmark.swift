@@ -1,5 +1,6 @@
 import Foundation
 import IDCACore
+import IDCANotify
 import IDCARules
 import IDCASQLite
 import IDCAServices
@@ -38,7 +39,12 @@ func benchmarkServices(seconds: Int, concurrency: Int) async throws {
     let (site, _) = try await siteService.add(name: "Bench", licence: "京ICP证000000号", maxAccounts: 1000, by: .system)
     let certification = CertificationService(
         dependencies: .init(registry: registry, ledger: SQLiteDecisionLedger(database: database), sites: sites, identityHasher: hasher,
-                            issuer: TokenIssuer(signingKey: signing), clock: Now(), random: SystemRandomSource()),
+                            issuer: TokenIssuer(signingKey: signing), clock: Now(), random: SystemRandomSource(),
+                            // No phone is on file in this registry: the outbox is never written.
+                            possession: PossessionCheck(ledger: SQLitePossessionLedger(database: database),
+                                                        notifier: OutboxNotifier(path: NSTemporaryDirectory() + "/idca-bench-outbox.log"),
+                                                        sealer: DataSealer(key: SecretKey.generate())),
+                            budgets: Budgets(history: SQLiteApplicationHistory(database: database)), auditLog: SQLiteAuditLog(database: database)),
         settings: .init(issuerURL: "https://idca.bench"))
     let verification = VerificationService(
         verifier: TokenVerifier(keys: [signing.publicKey], issuer: "https://idca.bench"), ledger: SQLiteTokenLedger(database: database),

@@ -1,4 +1,5 @@
-"""Live-server smoke test: the real `idca` binary, a demo registry, the README walk-through, and
+"""Live-server smoke test: the real `idca` binary, a demo registry, the README walk-through, the
+possession check (codes read from the development outbox), revocation and the sites' feed, and
 every response checked against Docs/API.openapi.yaml.
 
 usage: python3 Tests/API/smoke_test.py --idca PATH_TO_IDCA
@@ -6,7 +7,7 @@ usage: python3 Tests/API/smoke_test.py --idca PATH_TO_IDCA
 Runs in a fresh temporary directory on 127.0.0.1 with a free port, stops the server with SIGTERM
 and requires a clean exit. Ends with `smoke: N passed, M failed`.
 """
-import argparse, json, os, re, signal, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import argparse, json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -59,9 +60,10 @@ class Server:
     def command(self, *arguments):
         return subprocess.run([self.idca, *arguments], cwd=self.directory, capture_output=True, text=True, timeout=300)
 
-    def start(self):
-        self.log = open(os.path.join(self.directory, "serve.log"), "w+")
-        self.process = subprocess.Popen([self.idca, "serve", "--port", "0"], cwd=self.directory, stderr=self.log, stdout=self.log)
+    def start(self, *options, log="serve.log"):
+        self.log = open(os.path.join(self.directory, log), "w+")
+        self.process = subprocess.Popen([self.idca, "serve", "--port", "0", *options], cwd=self.directory, stderr=self.log,
+                                        stdout=self.log)
         self.port = announced_port(self.log, self.process, 30)
         if self.port is not None:
             return
@@ -80,7 +82,11 @@ class Server:
                 status, headers, text = response.status, dict(response.headers), response.read().decode()
         except urllib.error.HTTPError as error:
             status, headers, text = error.code, dict(error.headers), error.read().decode()
-        route = re.sub(r"^/v1/applications/[^/]+$", "/v1/applications/{id}", path.split("?")[0])
+        route = path.split("?")[0]
+        for pattern, template in [(r"^/v1/applications/[^/]+/confirm$", "/v1/applications/{id}/confirm"),
+                                  (r"^/v1/applications/[^/]+$", "/v1/applications/{id}"),
+                                  (r"^/v1/sites/me/subjects/[^/]+$", "/v1/sites/me/subjects/{pseudonym}")]:
+            route = re.sub(pattern, template, route)
         errors = schema_errors(method, route, status, headers.get("Content-Type", ""), text)
         check(not errors, f"{method} {path} {status} matches the OpenAPI document: {errors[:3]} {text[:200]}")
         check("X-Request-ID" in headers or "x-request-id" in {k.lower() for k in headers}, f"{method} {path} has X-Request-ID")
@@ -173,7 +179,7 @@ def check_audit_and_statistics(server, directory, demo, auditor):
     check(all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:])), "every entry links to the one before")
     types = {e["type"] for e in entries}
     for kind in ["key.generated", "registry.imported", "site.added", "auditor.added", "application.decided", "token.planned",
-                 "token.issued", "token.verified"]:
+                 "token.issued", "token.verified", "possession.challenged", "possession.answered", "certification.revoked"]:
         check(kind in types, f"the log has {kind} entries")
     status, _, body = server.call("GET", "/v1/audit/entries", api_key=demo["api_key"])
     check(status == 401, "a site key cannot read the audit log")
@@ -198,6 +204,180 @@ def check_audit_and_statistics(server, directory, demo, auditor):
     status, _, body = server.call("GET", "/v1/audit/checkpoints/latest", api_key=key)
     check(status in (200, 404), "latest checkpoint")
     return entries
+
+
+# The registry row check_imports loads with a phone number: the possession check's applicant.
+WITH_PHONE = {"subject_type": "individual", "name": "甲一", "resident_id": resident_id("11010519800101001")}
+PHONE = "13800000000"
+
+
+def outbox_code(outbox, application_id):
+    """The code the development outbox holds for an application, and the destination it shows."""
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        if os.path.exists(outbox):
+            for line in open(outbox, encoding="utf-8").read().splitlines():
+                found = re.search(r"application=(\S+) to=(\S+) code=(\S+) ", line)
+                if found and found.group(1) == application_id:
+                    return found.group(3), found.group(2)
+        time.sleep(0.05)
+    return None, None
+
+
+def apply_and_confirm(server, outbox):
+    """Apply as the registry row with a phone, read the code from the outbox, confirm; the token."""
+    status, _, pending = server.call("POST", "/v1/applications", WITH_PHONE)
+    code, _ = outbox_code(outbox, pending.get("application_id"))
+    status, _, confirmed = server.call("POST", f"/v1/applications/{pending.get('application_id')}/confirm", {"code": code or ""})
+    check(status == 200 and confirmed.get("status") == "approved", f"the right code approves: {confirmed}")
+    return confirmed.get("token", "")
+
+
+def check_possession(server, outbox, decided_id, site_key):
+    """The possession check on the live server: pending, the outbox, wrong and malformed codes, the
+    right code, and the refusals of confirm. Returns the pseudonym the site got and a redeemed token."""
+    status, headers, pending = server.call("POST", "/v1/applications", WITH_PHONE)
+    check(status == 201 and pending.get("status") == "pending_possession" and "token" not in pending,
+          f"an applicant with a phone on file is pending: {pending}")
+    application = pending.get("application_id", "")
+    check(headers.get("Location") == f"/v1/applications/{application}", "a pending application has a Location header")
+    possession = pending.get("possession", {})
+    check(possession.get("destination") == "*******0000" and possession.get("attempts_left") == 5 and possession.get("channel") == "sms",
+          f"the code went to the masked phone, 5 attempts: {possession}")
+    status, _, looked_up = server.call("GET", f"/v1/applications/{application}")
+    check(status == 200 and looked_up.get("status") == "pending_possession", f"GET shows a pending application: {looked_up}")
+
+    code, destination = outbox_code(outbox, application)
+    check(code is not None and re.fullmatch(r"[0-9]{6}", code) and destination == "*******0000",
+          f"the outbox holds a six-digit code for the application: {code} {destination}")
+    check(PHONE not in open(outbox, encoding="utf-8").read(), "the outbox masks the phone number")
+    code = code or "000000"
+    confirm = f"/v1/applications/{application}/confirm"
+
+    for malformed in ["12345", "12a456", "１２３４５６"]:
+        status, _, body = server.call("POST", confirm, {"code": malformed})
+        check(status == 400 and body.get("error") == "invalid_code" and body.get("field") == "code", f"400 invalid_code for {malformed!r}: {body}")
+    status, _, body = server.call("POST", confirm, raw=b"{}")
+    check(status == 400 and body.get("error") == "missing_field" and body.get("field") == "code", f"400 missing_field code: {body}")
+    status, _, looked_up = server.call("GET", f"/v1/applications/{application}")
+    check(looked_up.get("possession", {}).get("attempts_left") == 5, f"malformed codes spend no attempt: {looked_up}")
+
+    wrong = "000000" if code != "000000" else "000001"
+    status, _, body = server.call("POST", confirm, {"code": wrong})
+    check(status == 200 and body.get("status") == "pending_possession" and body.get("reason") == "possession_code_wrong"
+          and body.get("field") == "code" and body.get("message") and body.get("possession", {}).get("attempts_left") == 4,
+          f"a wrong code keeps it pending with 4 attempts left: {body}")
+
+    status, _, approved = server.call("POST", confirm, {"code": code})
+    check(status == 200 and approved.get("status") == "approved" and approved.get("token") and approved.get("expires_at"),
+          f"the right code approves with a token: {approved}")
+    status, _, body = server.call("POST", confirm, {"code": code})
+    check(status == 409 and body.get("error") == "application_not_pending", f"confirming twice is 409: {body}")
+    status, _, looked_up = server.call("GET", f"/v1/applications/{application}")
+    check(looked_up.get("status") == "approved" and "token" not in looked_up, f"GET shows the approval without the token: {looked_up}")
+    status, _, body = server.call("POST", f"/v1/applications/{decided_id}/confirm", {"code": code})
+    check(status == 409 and body.get("error") == "application_not_pending", f"an application approved without a code is 409: {body}")
+    status, _, body = server.call("POST", "/v1/applications/app_aaaaaaaaaaaaaaaaaaaaaaaaaa/confirm", {"code": code})
+    check(status == 404 and body.get("error") == "application_not_found", f"confirm of an unknown application is 404: {body}")
+    status, _, body = server.call("POST", "/v1/applications/nonsense/confirm", {"code": code})
+    check(status == 404 and body.get("error") == "application_not_found", f"confirm of a malformed id is 404: {body}")
+
+    status, _, verified = server.call("POST", "/v1/tokens/verify", {"token": approved.get("token", "")}, site_key)
+    check(verified.get("active") is True and verified.get("acr") == "registry+possession",
+          f"the token verifies at acr registry+possession: {verified}")
+    return verified.get("subject", ""), approved.get("token", "")
+
+
+def check_revocation(server, outbox, pseudonym, redeemed, site_key, other_key):
+    """The sites' feed and subject status before and after `idca certifications revoke`, run on the
+    same database, and a certification issued afterwards."""
+    unredeemed = apply_and_confirm(server, outbox)
+    status, headers, feed = server.call("GET", "/v1/sites/me/revocations", api_key=site_key)
+    check(status == 200 and feed.get("revocations") == [] and re.fullmatch(r"[0-9]+", feed.get("next_cursor", "")),
+          f"nothing revoked yet: {feed}")
+    check(headers.get("Cache-Control") == "no-store", "the feed is no-store")
+    start = feed.get("next_cursor", "0")
+    status, headers, subject = server.call("GET", f"/v1/sites/me/subjects/{pseudonym}", api_key=site_key)
+    check(status == 200 and subject.get("status") == "certified" and subject.get("accounts") == 1 and "reason" not in subject,
+          f"the subject is certified: {subject}")
+    check(headers.get("Cache-Control") == "no-store", "the subject status is no-store")
+    status, _, body = server.call("GET", f"/v1/sites/me/subjects/{pseudonym}", api_key=other_key)
+    check(status == 404 and body.get("error") == "subject_not_found", f"another site cannot ask about the subject: {body}")
+    status, _, body = server.call("GET", f"/v1/sites/me/subjects/{'a' * 32}", api_key=site_key)
+    check(status == 404 and body.get("error") == "subject_not_found", f"an unknown pseudonym is 404: {body}")
+    status, _, body = server.call("GET", "/v1/sites/me/revocations?limit=0", api_key=site_key)
+    check(status == 400 and body.get("error") == "invalid_parameter" and body.get("field") == "limit", f"limit=0 is refused: {body}")
+    status, _, body = server.call("GET", "/v1/sites/me/revocations?since=abc", api_key=site_key)
+    check(status == 400 and body.get("field") == "since", f"a cursor that is not a number is refused: {body}")
+    status, headers, body = server.call("GET", "/v1/sites/me/revocations")
+    check(status == 401 and headers.get("WWW-Authenticate") == "Bearer", f"the feed needs a site key: {body}")
+
+    database = os.path.join("var", "idca.sqlite")
+    revoked = server.command("certifications", "revoke", "--resident-id", WITH_PHONE["resident_id"], "--reason", "impersonation",
+                             "--database", database, "--json")
+    report = json.loads(revoked.stdout or "{}")
+    check(revoked.returncode == 0 and report.get("revoked") is True and report.get("reason") == "impersonation",
+          f"idca certifications revoke: {revoked.stdout} {revoked.stderr}")
+
+    status, _, body = server.call("POST", "/v1/tokens/verify", {"token": unredeemed}, site_key)
+    check(body == {"active": False, "reason": "certification_revoked"}, f"an unredeemed token of a revoked subject: {body}")
+    status, _, body = server.call("POST", "/v1/tokens/verify", {"token": unredeemed}, site_key)
+    check(body == {"active": False, "reason": "certification_revoked"}, f"the refusal consumed nothing: {body}")
+    status, _, body = server.call("POST", "/v1/tokens/verify", {"token": redeemed}, site_key)
+    check(body == {"active": False, "reason": "token_already_used"}, f"a used token stays used: {body}")
+
+    status, _, feed = server.call("GET", f"/v1/sites/me/revocations?since={start}", api_key=site_key)
+    entries = feed.get("revocations", [])
+    check(status == 200 and len(entries) == 1 and entries[0].get("subject") == pseudonym and entries[0].get("reason") == "impersonation"
+          and entries[0].get("subject_type") == "individual" and feed.get("next_cursor") == entries[0].get("cursor"),
+          f"the feed names the revoked subject by the site's pseudonym: {feed}")
+    status, _, after = server.call("GET", f"/v1/sites/me/revocations?since={feed.get('next_cursor')}&limit=10", api_key=site_key)
+    check(after.get("revocations") == [] and after.get("next_cursor") == feed.get("next_cursor"),
+          f"next_cursor moves past what was read and stays put: {after}")
+    status, _, other = server.call("GET", "/v1/sites/me/revocations", api_key=other_key)
+    check(not any(entry.get("subject") == pseudonym for entry in other.get("revocations", [])),
+          "a site that never redeemed the subject's token is not told")
+    status, _, subject = server.call("GET", f"/v1/sites/me/subjects/{pseudonym}", api_key=site_key)
+    check(subject.get("status") == "revoked" and subject.get("reason") == "impersonation" and subject.get("revoked_at"),
+          f"the subject is revoked: {subject}")
+    again = server.command("certifications", "revoke", "--resident-id", WITH_PHONE["resident_id"], "--reason", "impersonation",
+                           "--database", database, "--json")
+    check(again.returncode == 1 and json.loads(again.stdout or "{}").get("revoked") is False,
+          f"nothing left to revoke exits 1: {again.stdout} {again.stderr}")
+
+    # A certification issued after the revocation (a later second) is a new one.
+    time.sleep(1.2)
+    renewed = apply_and_confirm(server, outbox)
+    status, _, body = server.call("POST", "/v1/tokens/verify", {"token": renewed}, site_key)
+    check(body.get("active") is True and body.get("subject") == pseudonym and body.get("accounts_for_subject") == 2,
+          f"a certification after the revocation verifies: {body}")
+    status, _, subject = server.call("GET", f"/v1/sites/me/subjects/{pseudonym}", api_key=site_key)
+    check(subject.get("status") == "certified" and subject.get("accounts") == 2 and "revoked_at" not in subject,
+          f"the subject is certified again: {subject}")
+    status, _, feed = server.call("GET", f"/v1/sites/me/revocations?since={start}", api_key=site_key)
+    check(feed.get("revocations") == [], f"a revocation older than the site's newest certification leaves its feed: {feed}")
+
+
+def check_gateway_failure(server, directory):
+    """An SMS gateway that cannot be reached: 503 possession_delivery_failed with Retry-After, and a
+    recorded rejection (possession_undelivered)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    server.start("--sms-webhook", f"http://127.0.0.1:{closed_port}/sms", "--sms-webhook-timeout", "1",
+                 "--sms-webhook-retries", "0", log="serve-gateway.log")
+    try:
+        status, headers, body = server.call("POST", "/v1/applications", WITH_PHONE)
+        check(status == 503 and body.get("error") == "possession_delivery_failed" and headers.get("Retry-After") == "60",
+              f"an unreachable gateway is 503 with Retry-After: {status} {headers.get('Retry-After')} {body}")
+    finally:
+        code = server.stop()
+    check(code == 0, f"the gateway server stops cleanly (got {code})")
+    import sqlite3
+    with sqlite3.connect(os.path.join(directory, "var", "idca.sqlite")) as connection:
+        reasons = [row[0] for row in connection.execute(
+            "SELECT reason FROM audit_log WHERE type = 'application.decided' ORDER BY seq DESC LIMIT 1")]
+    check(reasons == ["possession_undelivered"], f"the undelivered code is a recorded rejection: {reasons}")
 
 
 def check_audit_after_stop(server, directory, auditor_checkpoint):
@@ -243,7 +423,8 @@ def main():
         check(signed.returncode == 0 and json.load(open(held))["sequence"] > 0, f"audit checkpoint --output: {signed.stderr}")
         check_imports(server, directory)
         check_operator_safety(server, directory)
-        server.start()
+        outbox = os.path.join(directory, "outbox", "sms.log")
+        server.start("--sms-outbox", outbox)
         try:
             busy = server.command("serve", "--port", str(server.port))
             check(busy.returncode == 1 and "already in use" in busy.stderr, f"a busy port is a clear error: {busy.stderr}")
@@ -276,6 +457,13 @@ def main():
                     continue
                 status, _, result = server.call("POST", "/v1/applications", json.load(open(path)))
                 check(status == 201 and result.get("reason") == reason, f"{name}: {result}")
+            with_phone = os.path.join(samples, "individual-with-phone.json")
+            check(os.path.exists(with_phone), "demo seed writes a sample with a phone on file")
+            if os.path.exists(with_phone):
+                status, _, result = server.call("POST", "/v1/applications", json.load(open(with_phone)))
+                check(status == 201 and result.get("status") == "pending_possession"
+                      and outbox_code(outbox, result.get("application_id"))[0] is not None,
+                      f"individual-with-phone.json waits for the code in the outbox: {result}")
 
             status, _, organization = server.call("POST", "/v1/applications", json.load(open(os.path.join(samples, "organization-valid.json"))))
             status, _, verified = server.call("POST", "/v1/tokens/verify", {"token": organization["token"]}, site["api_key"])
@@ -285,6 +473,9 @@ def main():
                                (b'{"subject_type": "individual"}', "missing_field")]:
                 status, _, body = server.call("POST", "/v1/applications", raw=raw)
                 check(status == 400 and body["error"] == error, f"400 {error}: {body}")
+            pseudonym, redeemed = check_possession(server, outbox, approved["application_id"], site["api_key"])
+            check_revocation(server, outbox, pseudonym, redeemed, site["api_key"], demo["api_key"])
+
             status, _, body = server.call("POST", "/v1/tokens/verify", {"token": "x"})
             check(status == 401 and body["error"] == "invalid_credentials", "401 without a key")
             status, _, body = server.call("POST", "/v1/tokens/verify", {"token": "a.b.c"}, site["api_key"])
@@ -306,8 +497,10 @@ def main():
         check("stopped" in log, "the server logged a clean stop")
         check_audit_after_stop(server, directory, held)
         people = [line.split(",")[:2] for line in open(os.path.join(directory, "var", "demo", "residents.csv")).read().splitlines()[1:]]
+        people.append([WITH_PHONE["resident_id"], WITH_PHONE["name"], PHONE])
         leaked = [value for person in people for value in person if value in log]
-        check(not leaked, f"no resident ID or name in the server log ({leaked[:2]})")
+        check(not leaked, f"no resident ID, name or phone in the server log ({leaked[:2]})")
+        check_gateway_failure(server, directory)
     print(f"smoke: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -5,6 +5,8 @@
 # verify path's deciding statement (the conditional UPDATE) on the same server, as the engine's own
 # ceiling. Every load loop is bounded by --duration / -T. Usage: postgres.sh BIN_DIR
 set -euo pipefail
+# wrk sends everything from 127.0.0.1: lift the per-address application budget (Docs/LIFECYCLE.md).
+export IDCA_ADDRESS_BURST=100000 IDCA_ADDRESS_PER_MINUTE=100000
 bin="$1"
 duration="${BENCH_SECONDS:-10}"
 connections="${BENCH_CONNECTIONS:-64}"

@@ -3,6 +3,8 @@
 # demo registry, driven by wrk at 64 connections; beside it a bare Hummingbird echo as the ceiling.
 # Every load loop is bounded by wrk's --duration. Usage: server.sh BIN_DIR
 set -euo pipefail
+# wrk sends everything from 127.0.0.1: lift the per-address application budget (Docs/LIFECYCLE.md).
+export IDCA_ADDRESS_BURST=100000 IDCA_ADDRESS_PER_MINUTE=100000
 bin="$1"
 duration="${BENCH_SECONDS:-10}"
 connections="${BENCH_CONNECTIONS:-64}"

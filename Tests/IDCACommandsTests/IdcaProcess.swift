@@ -94,11 +94,14 @@ enum Idca {
     /// or /dev/null when `stdin` is nil (so that a run that wrongly reads it sees end of input).
     /// Standard output and error go to temporary files, so no pipe can fill up and deadlock.
     /// `stdinPath`, if given, is opened and handed over as standard input instead.
-    static func run(_ arguments: [String], stdin: [UInt8]? = nil, stdinPath: String? = nil, timeout: Double = 60) throws -> Run {
+    /// `environment` is added to this process's environment for the child.
+    static func run(_ arguments: [String], stdin: [UInt8]? = nil, stdinPath: String? = nil, timeout: Double = 60,
+                    environment: [String: String] = [:]) throws -> Run {
         _ = ignoreBrokenPipes
         let process = Process()
         process.executableURL = try executableURL()
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("idca-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

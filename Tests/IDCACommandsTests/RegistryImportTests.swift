@@ -20,7 +20,7 @@ struct RegistryImportTests {
         let csv = directory + "/residents.csv"
         try "resident_id,name,status,phone\n11010519491231002X,张三,active,13800138000\n110105194912310021,李四,active,\n"
             .write(toFile: csv, atomically: true, encoding: .utf8)
-        let report = try await RegistryImporter(wiring: wiring, showsProgress: false).run(.residents, path: csv)
+        let (report, _) = try await RegistryImporter(wiring: wiring, showsProgress: false).run(.residents, path: csv)
         #expect(report.imported == 1)
         #expect(report.rejected.map(\.reason) == ["checksum"])
         #expect(FileManager.default.fileExists(atPath: directory + "/residents.rejects.csv"))

@@ -25,6 +25,11 @@ struct StorageContractTests {
         var audit: any AuditLog
         var auditors: any AuditorDirectory
         var statistics: any StatisticsReader
+        var certifications: any CertificationRegister
+        var possession: any PossessionLedger
+        var disclosures: any DisclosureLedger
+        var history: any ApplicationHistory
+        var keys: any KeyRegister
         var cleanup: @Sendable () -> Void
 
         /// Records an approval the way the certification service does: decision, then token.
@@ -53,6 +58,11 @@ struct StorageContractTests {
             tokens: PostgresTokenLedger(database: database.database), sites: PostgresSiteDirectory(database: database.database),
             audit: PostgresAuditLog(database: database.database), auditors: PostgresAuditorDirectory(database: database.database),
             statistics: PostgresStatistics(database: database.database),
+            certifications: PostgresCertificationRegister(database: database.database),
+            possession: PostgresPossessionLedger(database: database.database),
+            disclosures: PostgresDisclosureLedger(database: database.database),
+            history: PostgresApplicationHistory(database: database.database),
+            keys: PostgresKeyRegister(database: database.database),
             cleanup: { database.drop() })
     }
 
@@ -66,6 +76,11 @@ struct StorageContractTests {
                 tokens: SQLiteTokenLedger(database: database), sites: SQLiteSiteDirectory(database: database),
                 audit: SQLiteAuditLog(database: database), auditors: SQLiteAuditorDirectory(database: database),
                 statistics: SQLiteStatistics(database: database),
+                certifications: SQLiteCertificationRegister(database: database),
+                possession: SQLitePossessionLedger(database: database),
+                disclosures: SQLiteDisclosureLedger(database: database),
+                history: SQLiteApplicationHistory(database: database),
+                keys: SQLiteKeyRegister(database: database),
                 cleanup: { try? database.pool.close(); try? FileManager.default.removeItem(atPath: directory) })
         }
 
@@ -76,12 +91,12 @@ struct StorageContractTests {
     static let site = SiteID(rawValue: "site_" + String(repeating: "a", count: 26))!
     static let otherSite = SiteID(rawValue: "site_" + String(repeating: "b", count: 26))!
 
-    static func approved(_ tokenID: String, subject: String = "subject-1", audience: SiteID? = nil) -> DecisionRecord {
+    static func approved(_ tokenID: String, subject: String = "subject-1", audience: SiteID? = nil, at time: Int64 = 1000) -> DecisionRecord {
         let id = ApplicationID.generate(using: SystemRandomSource())
         return DecisionRecord(
-            applicationID: id, subjectType: .individual, decidedAt: 1000, site: audience, rejection: nil, regionCode: 110105,
+            applicationID: id, subjectType: .individual, decidedAt: time, site: audience, rejection: nil, regionCode: 110105,
             subjectReference: subject,
-            token: IssuedToken(tokenID: tokenID, digest: "digest-\(tokenID)", issuedAt: 1000, expiresAt: 4600, audience: audience,
+            token: IssuedToken(tokenID: tokenID, digest: "digest-\(tokenID)", issuedAt: time, expiresAt: time + 3600, audience: audience,
                                assurance: "registry", subjectType: .individual, subjectReference: subject, organizationName: nil))
     }
 
@@ -406,5 +421,12 @@ struct StorageContractTests {
                 #expect(counted.count == wanted.count, "one cell per group")
             }
         }
+    }
+}
+
+extension TokenLedger {
+    /// Redeems with test pseudonyms: the subject reference, marked, so that each subject has one.
+    func redeem(_ redemption: Redemption, audit: @escaping @Sendable (RedemptionOutcome) -> AuditEvent) async throws -> RedemptionOutcome {
+        try await redeem(redemption, pseudonym: { "pseudonym-" + $0 }, audit: audit)
     }
 }

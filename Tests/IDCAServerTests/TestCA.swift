@@ -4,6 +4,7 @@ import HummingbirdTesting
 import IDCAAudit
 import IDCACore
 import IDCAHTTP
+import IDCANotify
 import IDCARules
 import IDCASQLite
 import IDCAServices
@@ -11,6 +12,7 @@ import IDCATokens
 import Logging
 import NIOCore
 import Synchronization
+import Testing
 
 /// Time that tests move by hand.
 final class ManualClock: IDCACore.Clock {
@@ -18,6 +20,13 @@ final class ManualClock: IDCACore.Clock {
     init(_ start: Int64) { seconds = Mutex(start) }
     func now() -> Int64 { seconds.withLock { $0 } }
     func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
+}
+
+/// Monotonic time that tests move by hand.
+final class ManualMonotonic: Sendable {
+    private let elapsed = Mutex<Duration>(.zero)
+    func now() -> Duration { elapsed.withLock { $0 } }
+    func advance(by delta: Duration) { elapsed.withLock { $0 += delta } }
 }
 
 /// Captures every log line in memory, so tests can prove what logs never contain.
@@ -52,6 +61,11 @@ enum Fixture {
     static let operatorPerson = PersonClaim(name: "赵六", residentID: residentID("44030519900101005"))
     /// Valid number, never put in the registry.
     static let stranger = PersonClaim(name: "钱七", residentID: residentID("11010119700101006"))
+    /// A resident whose registry entry holds a phone number: approval needs the code sent to it.
+    static let withPhone = PersonClaim(name: "冯八", residentID: residentID("11010219880808007"))
+    static let phone = "13812345678"
+    /// An organization operator with a phone on file.
+    static let operatorWithPhone = PersonClaim(name: "陈九", residentID: residentID("11010319770707008"))
 
     static let organizationCode = "123456788"
     static let creditCode = creditCode(first17: "91110105" + organizationCode)
@@ -77,7 +91,8 @@ enum Fixture {
 
     /// Every plaintext personal value the fixtures use: none may appear in the database or logs.
     static var personalValues: [String] {
-        [zhangSan, aili, deceased, cancelled, operatorPerson, stranger].flatMap { [$0.name, $0.residentID] }
+        [zhangSan, aili, deceased, cancelled, operatorPerson, stranger, withPhone, operatorWithPhone].flatMap { [$0.name, $0.residentID] }
+            + [phone]
     }
 }
 
@@ -95,11 +110,20 @@ struct TestCA {
     let services: HTTPServices
     let siteService: SiteService
     let auditorService: AuditorService
+    let revocationService: RevocationService
     let ledger: SQLiteDecisionLedger
     let logs = LogCapture()
     let metrics = HTTPMetrics()
+    let dataKey = SecretKey.generate()
+    /// Where the possession codes go (the development outbox).
+    let outbox: String
 
-    init() async throws {
+    /// What the certification service is built from, for tests that change one part.
+    let certificationDependencies: CertificationService.Dependencies
+    /// Monotonic time for the address budgets, moved by hand.
+    let monotonic = ManualMonotonic()
+
+    init(possession: PossessionCheck.Settings = .init(), budgets: Budgets.Settings = .init(), notifier: (any Notifier)? = nil) async throws {
         directory = NSTemporaryDirectory() + "idca-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: directory + "/idca.sqlite")
@@ -109,38 +133,60 @@ struct TestCA {
         ledger = SQLiteDecisionLedger(database: database)
         let random = SystemRandomSource()
         siteService = SiteService(directory: sites, identityHasher: identityHasher, clock: clock, random: random)
-        let certification = CertificationService(
-            dependencies: .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
-                                issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random),
-            settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
+        outbox = directory + "/outbox/sms.log"
+        certificationDependencies = .init(registry: registry, ledger: ledger, sites: sites, identityHasher: identityHasher,
+                                issuer: TokenIssuer(signingKey: signingKey), clock: clock, random: random,
+                                possession: PossessionCheck(ledger: SQLitePossessionLedger(database: database),
+                                                            notifier: notifier ?? OutboxNotifier(path: outbox),
+                                                            sealer: DataSealer(key: dataKey), settings: possession),
+                                budgets: Budgets(history: SQLiteApplicationHistory(database: database), settings: budgets,
+                                                 monotonic: { [monotonic] in monotonic.now() }),
+                                auditLog: SQLiteAuditLog(database: database))
+        let certification = CertificationService(dependencies: certificationDependencies,
+                                                 settings: .init(issuerURL: TestCA.issuer, tokenLifetime: 3600))
         let auditLog = SQLiteAuditLog(database: database)
+        let pseudonyms = PseudonymGenerator(key: SecretKey.generate())
         let verification = VerificationService(
             verifier: TokenVerifier(keys: [signingKey.publicKey], issuer: TestCA.issuer),
-            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: PseudonymGenerator(key: SecretKey.generate()),
-            clock: clock)
+            ledger: SQLiteTokenLedger(database: database), auditLog: auditLog, pseudonyms: pseudonyms, clock: clock)
+        revocationService = RevocationService(register: SQLiteCertificationRegister(database: database), identityHasher: identityHasher,
+                                              pseudonyms: pseudonyms, clock: clock)
         auditorService = AuditorService(directory: SQLiteAuditorDirectory(database: database), identityHasher: identityHasher,
                                         clock: clock, random: random)
         let database = database
         services = HTTPServices(certification: certification, verification: verification, sites: siteService,
                                 audit: AuditService(log: auditLog, clock: clock), auditors: auditorService,
                                 statistics: StatisticsService(reader: SQLiteStatistics(database: database), sites: sites, clock: clock),
-                                jwks: JWKS.document([signingKey.publicKey]), isHealthy: { await database.isHealthy() })
+                                revocations: revocationService,
+                                disclosures: DisclosureService(dependencies: .init(
+                                    ledger: SQLiteDisclosureLedger(database: database), certifications: SQLiteCertificationRegister(database: database),
+                                    registry: registry, sites: sites, pseudonyms: pseudonyms, sealer: DataSealer(key: dataKey), auditLog: auditLog,
+                                    clock: clock, random: random)),
+                                impersonation: ImpersonationReportService(history: SQLiteApplicationHistory(database: database), clock: clock),
+                                jwks: { [signingKey] in JWKS.document([signingKey.publicKey]) },
+                                isHealthy: { await database.isHealthy() })
         try await seedRegistry(registry)
     }
 
     private func seedRegistry(_ registry: SQLiteRegistry) async throws {
-        func record(_ person: PersonClaim, _ status: ResidentStatus) throws -> ResidentRecord {
+        let sealer = DataSealer(key: dataKey)
+        func record(_ person: PersonClaim, _ status: ResidentStatus, phone: String? = nil) throws -> ResidentRecord {
             let number = try ResidentIDNumber(validating: person.residentID, context: ValidationContext(today: CivilDate(year: 2026, month: 11, day: 29)!))
+            let reference = identityHasher.residentReference(number)
             return ResidentRecord(
-                residentIDHash: identityHasher.residentReference(number),
+                residentIDHash: reference,
                 nameHash: identityHasher.nameHash(try NameRules.normalizedPersonName(person.name)),
-                status: status, regionCode: number.region.code, sealedPhone: nil)
+                status: status, regionCode: number.region.code,
+                sealedPhone: phone.map { sealer.seal(Array($0.utf8), associatedData: Array(("phone:" + reference).utf8)) },
+                sealedIdentity: sealer.seal(Array((number.canonical + "\n" + person.name).utf8),
+                                            associatedData: Array(("identity:" + reference).utf8)))
         }
         let imported = { (count: Int) in AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"), outcome: "imported",
                                                     details: [("imported", String(count))]) }
         _ = try await registry.importResidents([
             try record(Fixture.zhangSan, .active), try record(Fixture.aili, .active), try record(Fixture.deceased, .deceased),
             try record(Fixture.cancelled, .cancelled), try record(Fixture.operatorPerson, .active),
+            try record(Fixture.withPhone, .active, phone: Fixture.phone), try record(Fixture.operatorWithPhone, .active, phone: "13900001111"),
         ], audit: imported)
         _ = try await registry.importOrganizations([Fixture.organization, Fixture.oldOrganization, Fixture.revokedOrganization], audit: imported)
     }
@@ -162,6 +208,23 @@ struct TestCA {
     /// Registers an auditor and returns their API key.
     func addAuditor() async throws -> String {
         try await auditorService.add(name: "审计员 Auditor", by: .operator("test")).apiKey
+    }
+
+    /// Re-imports one resident with another status (phone kept), as a registry update would.
+    func setResidentStatus(_ person: PersonClaim, _ status: ResidentStatus) async throws {
+        let registry = SQLiteRegistry(database: database)
+        let number = try ResidentIDNumber(validating: person.residentID, context: ValidationContext(today: CivilDate(year: 2026, month: 11, day: 29)!))
+        var record = try #require(try await registry.resident(residentIDHash: identityHasher.residentReference(number)))
+        record.status = status
+        _ = try await registry.importResidents([record]) { AuditEvent(.registryImported, time: TestCA.start, actor: .operator("test"),
+                                                                      outcome: "imported", details: [("imported", String($0))]) }
+    }
+
+    /// The newest code the outbox holds for `application`.
+    func code(for application: String) -> String? {
+        guard let text = try? String(contentsOfFile: outbox, encoding: .utf8) else { return nil }
+        let line = text.split(separator: "\n").last { $0.contains("application=\(application) ") }
+        return line?.split(separator: " ").first { $0.hasPrefix("code=") }.map { String($0.dropFirst(5)) }
     }
 
     func remove() {

@@ -7,7 +7,7 @@ import IDCAReports
 /// `POST /v1/validate` as it is typed. The page's texts are drawn here in the chosen language;
 /// rejection texts come from `GET /v1/reasons`. Personal data never goes into a URL: the forms are
 /// `method="post"`, so even with scripts off a browser never puts them in a query string.
-func addApplicantPageRoute(to router: Router<BasicRequestContext>) {
+func addApplicantPageRoute(to router: Router<IDCARequestContext>) {
     router.get("/") { request, _ -> Response in
         let language = ReasonTexts.Language(query: request.uri.queryParameters["lang"])
         // A site sends its users here with its id (`?site=site_…`): an identifier, not personal data.

@@ -16,7 +16,7 @@ struct AuditorDashboard {
     /// browser in under the attacker's key.
     static let signInCookie = "idca_signin"
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<IDCARequestContext>) {
         router.get("/auditor") { request, _ -> Response in
             guard let current = try await currentSession(request) else { return signInPage(request, failed: false) }
             return try await dashboard(request, session: current.session)

@@ -164,18 +164,15 @@ enum ReasonTexts {
             case .organizationCodeMismatch:
                 (chinese, advice) = ("统一社会信用代码第 9–17 位与所填组织机构代码不一致。", .retype)
             case .operatorRejected: (chinese, advice) = ("经办人的姓名与公民身份号码未能匹配户籍登记库中的有效记录。", .checkRegistryPerson)
+            case .possessionCodeWrong: (chinese, advice) = ("验证码不正确，请核对短信后重新输入 6 位数字。", .possessionRetry)
+            case .possessionCodeExpired: (chinese, advice) = ("验证码已过期（有效期 5 分钟）。", .applyAgain)
+            case .possessionAttemptsExhausted: (chinese, advice) = ("验证码输错次数过多。", .applyAgain)
+            case .possessionUnavailable:
+                (chinese, advice) = ("登记库中没有您的手机号码，而本机构只在验证手机后才予认证。请到户籍登记机关登记手机号码。", .checkRegistryPerson)
+            case .possessionUndelivered: (chinese, advice) = ("验证码未能发送到登记的手机号码，请稍后再试。", .applyAgain)
             }
         } else {
-            switch code {
-            case "possession_code_wrong":
-                (chinese, english, advice) = ("验证码不正确。", "The code is not right.", .possessionRetry)
-            case "possession_code_expired":
-                (chinese, english, advice) = ("验证码已过期。", "The code has expired.", .applyAgain)
-            case "possession_attempts_exhausted":
-                (chinese, english, advice) = ("验证码输错次数过多。", "Too many wrong codes were entered.", .applyAgain)
-            default:
-                return nil
-            }
+            return nil
         }
         return Entry(message: language == .chinese ? chinese : english, advice: advice.text(language),
                      isRegistryMismatch: advice == .checkRegistryPerson || advice == .checkRegistryOrganization)

@@ -4,7 +4,7 @@ import NIOCore
 
 /// The pages' own files, compiled into the binary: no third-party asset, no CDN, works offline.
 /// Each is served with its real type and `nosniff`, and may be cached for five minutes.
-func addStaticAssetRoutes(to router: Router<BasicRequestContext>) {
+func addStaticAssetRoutes(to router: Router<IDCARequestContext>) {
     let assets: [(path: String, type: String, body: String)] = [
         ("/assets/app.js", "text/javascript; charset=utf-8", appScript),
         ("/assets/style.css", "text/css; charset=utf-8", styleSheet),

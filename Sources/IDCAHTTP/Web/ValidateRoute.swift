@@ -75,7 +75,7 @@ struct ReasonTableResource: Encodable {
     }
 }
 
-func addValidateRoutes(to router: Router<BasicRequestContext>, services: HTTPServices) {
+func addValidateRoutes(to router: Router<IDCARequestContext>, services: HTTPServices) {
     router.post("/v1/validate") { request, context -> Response in
         let body = try await decode(ValidateBody.self, from: request, context: context)
         let fields = body.fields

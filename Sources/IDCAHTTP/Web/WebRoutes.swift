@@ -7,13 +7,13 @@ import NIOCore
 /// The browser-facing routes: the applicant page, the auditor dashboard and their assets, and the
 /// two JSON helpers the applicant page calls (`POST /v1/validate`, `GET /v1/reasons`).
 /// Docs/WEB.md describes them; `buildRouter` adds them with this one call.
-func addWebRoutes(to router: Router<BasicRequestContext>, services: HTTPServices) {
+func addWebRoutes(to router: Router<IDCARequestContext>, services: HTTPServices) {
     addWebRoutes(to: router, services: services,
                  sessions: AuditorSessions(clock: services.auditors.sessionClock, random: services.auditors.sessionRandom))
 }
 
 /// The same, with the session store given (tests hold it to move its clock and inspect it).
-func addWebRoutes(to router: Router<BasicRequestContext>, services: HTTPServices, sessions: AuditorSessions) {
+func addWebRoutes(to router: Router<IDCARequestContext>, services: HTTPServices, sessions: AuditorSessions) {
     addStaticAssetRoutes(to: router)
     addValidateRoutes(to: router, services: services)
     addApplicantPageRoute(to: router)
