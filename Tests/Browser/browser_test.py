@@ -184,6 +184,37 @@ def applicant_scenarios(pages, samples, demo):
         status, body = pages.server.call("POST", "/v1/tokens/verify", {"token": token}, demo["api_key"])
         check(status == 200 and json.loads(body)["active"] is True, f"the page's token verifies at the API: {body[:200]}")
 
+    # 1b. Someone with a phone on file: the code step. A wrong code is explained with the attempts
+    # left; the code from the development outbox approves at the higher assurance.
+    with_phone = sample("individual-with-phone.json")
+    pages.open("/")
+    pages.type("#individual-name", with_phone["name"])
+    pages.type("#individual-resident-id", with_phone["resident_id"])
+    pages.find("#form-individual button[type=submit]").click()
+    if pages.wait_for("#result .panel.pending", "an applicant with a phone on file is asked for the code"):
+        destination = pages.find("#result .destination").text
+        check(destination.startswith("*") and destination[-4:].isdigit(), f"the phone is shown masked: {destination!r}")
+        check("5" in pages.find("#possession-attempts").text, f"five attempts: {pages.find('#possession-attempts').text}")
+        pages.shot("applicant-possession")
+        outbox = os.path.join(pages.server.directory, "var", "outbox", "sms.log")
+        line = open(outbox, encoding="utf-8").read().strip().splitlines()[-1]
+        code = dict(part.split("=", 1) for part in line.split()[1:])["code"]
+        wrong = "000000" if code != "000000" else "111111"
+        pages.type("#possession-code", wrong)
+        pages.find("#result form.possession button[type=submit]").click()
+        # Read through the page's script: the panel is drawn anew, and an element found before is stale.
+        attempts = "return (document.getElementById('possession-attempts') || {}).textContent || ''"
+        pages.wait_until(lambda: "4" in pages.browser.execute_script(attempts), "a wrong code leaves four attempts")
+        check("验证码不正确" in pages.find("#possession-code-error").text, f"the wrong code is explained: {pages.find('#possession-code-error').text}")
+        pages.shot("applicant-possession-wrong")
+        pages.type("#possession-code", code)
+        pages.find("#result form.possession button[type=submit]").click()
+        if pages.wait_for("#result .panel.approved", "the right code approves"):
+            token = pages.find("#token").get_attribute("value")
+            status, body = pages.server.call("POST", "/v1/tokens/verify", {"token": token}, demo["api_key"])
+            check(status == 200 and json.loads(body).get("acr") == "registry+possession",
+                  f"the token carries the possession assurance: {body[:200]}")
+
     # 2. Tidying: blanks around the number and a lower-case final x are fixed before sending,
     # exactly as the server tidies (POST /v1/validate says what it makes of the same input).
     pages.open("/")

@@ -88,11 +88,11 @@ enum ReasonTexts {
     /// The application reasons an applicant can see: internal ones are answered with a uniform code.
     static let publicReasons: [DecisionReason] = [
         .nameInvalid, .registryMismatch, .organizationNotFound, .organizationNameMismatch, .organizationInactive,
-        .legalRepresentativeMismatch, .organizationCodeMismatch, .operatorRejected,
+        .legalRepresentativeMismatch, .organizationCodeMismatch, .operatorRejected, .possessionUnavailable, .possessionUndelivered,
     ]
 
     /// The possession-code step's reasons (`POST /v1/applications/{id}/confirm`).
-    static let possessionReasons = ["possession_code_wrong", "possession_code_expired", "possession_attempts_exhausted"]
+    static let possessionReasons = [DecisionReason.possessionCodeWrong, .possessionCodeExpired, .possessionAttemptsExhausted].map(\.rawValue)
 
     static func entry(kind: Kind, code: String, language: Language) -> Entry? {
         switch kind {
