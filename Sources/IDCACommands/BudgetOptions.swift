@@ -3,9 +3,9 @@ import IDCAServices
 
 /// The anti-enumeration budgets of `idca serve` (Docs/CONFIGURATION.md, Docs/LIFECYCLE.md).
 struct BudgetOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Failed registry matches of one resident ID that lock it, 1–1000 (env IDCA_RESIDENT_FAILURE_LIMIT; default 5).", valueName: "n"))
+    @Option(help: ArgumentHelp("Failed registry matches of one resident ID that lock it, 1–100 (env IDCA_RESIDENT_FAILURE_LIMIT; default 5).", valueName: "n"))
     var residentFailureLimit: Int?
-    @Option(help: ArgumentHelp("…of one organization, 1–1000 (env IDCA_ORGANIZATION_FAILURE_LIMIT; default 10).", valueName: "n"))
+    @Option(help: ArgumentHelp("…of one organization, 1–100 (env IDCA_ORGANIZATION_FAILURE_LIMIT; default 10).", valueName: "n"))
     var organizationFailureLimit: Int?
     @Option(help: ArgumentHelp("Seconds within which those failures count, 60–2592000 (env IDCA_FAILURE_WINDOW; default 86400).", valueName: "seconds"))
     var failureWindow: Int?
@@ -19,9 +19,9 @@ struct BudgetOptions: ParsableArguments {
     func resolved() throws -> Budgets.Settings {
         Budgets.Settings(
             residentFailures: Int(try NumericSetting(name: "resident failure limit", flag: residentFailureLimit,
-                                                     environment: "IDCA_RESIDENT_FAILURE_LIMIT", default: 5, range: 1...1000).value()),
+                                                     environment: "IDCA_RESIDENT_FAILURE_LIMIT", default: 5, range: 1...Budgets.maximumFailureLimit).value()),
             organizationFailures: Int(try NumericSetting(name: "organization failure limit", flag: organizationFailureLimit,
-                                                         environment: "IDCA_ORGANIZATION_FAILURE_LIMIT", default: 10, range: 1...1000).value()),
+                                                         environment: "IDCA_ORGANIZATION_FAILURE_LIMIT", default: 10, range: 1...Budgets.maximumFailureLimit).value()),
             window: try NumericSetting(name: "failure window in seconds", flag: failureWindow, environment: "IDCA_FAILURE_WINDOW",
                                        default: 86_400, range: 60...2_592_000).value(),
             lock: try NumericSetting(name: "lock duration in seconds", flag: lockDuration, environment: "IDCA_LOCK_DURATION",

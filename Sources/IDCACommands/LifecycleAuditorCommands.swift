@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IDCACore
+import IDCARules
 import IDCAServices
 
 /// `idca reports …`: reports for auditors beyond the statistics.
@@ -17,6 +18,16 @@ struct ReportsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("First day, YYYY-MM-DD (default: 29 days before --to).", valueName: "date")) var from: String?
         @Option(help: ArgumentHelp("Last day, YYYY-MM-DD (default: today).", valueName: "date")) var to: String?
         @Option(help: ArgumentHelp("Smallest count a group needs to be listed (default 2).", valueName: "n")) var minCount: String?
+
+        /// Bad values are usage errors (exit 2), named by their flag, before anything is opened.
+        func validate() throws {
+            for (flag, value) in [("--from", from), ("--to", to)] where value.map({ CivilDate(iso8601: $0) == nil }) ?? false {
+                throw ValidationError("\(flag) must be a date like 2026-11-29.")
+            }
+            if let minCount, !(Int(minCount).map { (1...1_000_000).contains($0) } ?? false) {
+                throw ValidationError("--min-count must be a whole number from 1 to 1000000.")
+            }
+        }
 
         func run() async throws {
             let wiring = try await Wiring.open(storage: storage, requireExistingDatabase: true)
@@ -48,7 +59,7 @@ struct DisclosureCommand: AsyncParsableCommand {
         func run() async throws {
             let (wiring, auditor) = try await openAsAuditor(storage)
             let request = try await wiring.disclosureService.request(site: site, pseudonym: subject, caseReference: caseReference, by: auditor)
-            printDisclosure(request, json: json)
+            printDisclosure(request, state: wiring.disclosureService.state(of: request), json: json)
             if !json { print("A second, different auditor must now run: idca disclosure approve \(request.id.rawValue)") }
         }
     }
@@ -61,7 +72,8 @@ struct DisclosureCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (wiring, auditor) = try await openAsAuditor(storage)
-            printDisclosure(try await wiring.disclosureService.approve(id, by: auditor), json: json)
+            let approved = try await wiring.disclosureService.approve(id, by: auditor)
+            printDisclosure(approved, state: wiring.disclosureService.state(of: approved), json: json)
         }
     }
 
@@ -73,7 +85,8 @@ struct DisclosureCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (wiring, _) = try await openAsAuditor(storage)
-            printDisclosure(try await wiring.disclosureService.status(id), json: json)
+            let found = try await wiring.disclosureService.status(id)
+            printDisclosure(found, state: wiring.disclosureService.state(of: found), json: json)
         }
     }
 
@@ -113,8 +126,7 @@ private func openAsAuditor(_ storage: StorageOptions) async throws -> (Wiring, A
     return (wiring, auditor)
 }
 
-private func printDisclosure(_ request: DisclosureRequest, json: Bool) {
-    let state = request.approvedBy == nil ? "requested" : "approved"
+private func printDisclosure(_ request: DisclosureRequest, state: String, json: Bool) {
     if json {
         var object: [String: Any] = [
             "id": request.id.rawValue, "site": request.site.rawValue, "subject": request.pseudonym, "subject_type": request.subjectType.rawValue,

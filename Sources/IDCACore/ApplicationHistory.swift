@@ -2,8 +2,9 @@
 /// budgets count failures per resident ID and per organization, and the impersonation report looks
 /// for the patterns of 冒用. Keyed-hash references only, never plaintext.
 public protocol ApplicationHistory: Sendable {
-    /// The times of the newest `limit` rejected applications of `subjectReference` whose internal
-    /// reason is one of `reasons`, decided at or after `since`; newest first.
+    /// The times of the newest `limit` rejected applications of `subjectReference` — as the
+    /// subject, or as an organization application's operator — whose internal reason is one of
+    /// `reasons`, decided at or after `since`; newest first.
     func failureTimes(subjectReference: String, reasons: [String], since: Int64, limit: Int) async throws -> [Int64]
     /// The patterns of the impersonation report over decisions in `from...to`, each group with at
     /// least `minimum` of what it counts.

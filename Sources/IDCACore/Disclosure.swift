@@ -47,7 +47,8 @@ public protocol DisclosureLedger: Sendable {
     /// auditor than `approver` — one conditional update — with `audit`; false, and nothing
     /// recorded, otherwise.
     func approve(_ id: DisclosureID, by approver: AuditorID, at time: Int64, audit: [AuditEvent]) async throws -> Bool
-    /// The operator (keyed resident reference) and the organization's name of the newest approved
-    /// application of an organization, for disclosing who acted for it.
-    func newestOperator(ofOrganization reference: String) async throws -> (operatorReference: String, organizationName: String?)?
+    /// The operator (keyed resident reference) and the organization's name behind the newest token
+    /// of an organization that `site` redeemed: who acted for it at that site.
+    func newestOperator(ofOrganization reference: String, redeemedBy site: SiteID) async throws
+        -> (operatorReference: String, organizationName: String?)?
 }

@@ -18,20 +18,21 @@ func addAuditorLifecycleRoutes(to router: Router<IDCARequestContext>, services: 
         let body = try await decode(DisclosureBody.self, from: request, context: context)
         let created = try await services.disclosures.request(site: body.site, pseudonym: body.subject, caseReference: body.caseReference,
                                                              by: auditor)
-        var response = try confidential(DisclosureResource(created), status: .created)
+        var response = try confidential(DisclosureResource(created, state: services.disclosures.state(of: created)), status: .created)
         response.headers[.location] = "/v1/disclosures/\(created.id.rawValue)"
         return response
     }
 
     router.get("/v1/disclosures/:id") { request, context -> Response in
         _ = try await authenticateAuditor(request, services: services)
-        return try confidential(DisclosureResource(try await services.disclosures.status(context.parameters.get("id") ?? "")), status: .ok)
+        let found = try await services.disclosures.status(context.parameters.get("id") ?? "")
+        return try confidential(DisclosureResource(found, state: services.disclosures.state(of: found)), status: .ok)
     }
 
     router.post("/v1/disclosures/:id/approve") { request, context -> Response in
         let auditor = try await authenticateAuditor(request, services: services)
         let approved = try await services.disclosures.approve(context.parameters.get("id") ?? "", by: auditor)
-        return try confidential(DisclosureResource(approved), status: .ok)
+        return try confidential(DisclosureResource(approved, state: services.disclosures.state(of: approved)), status: .ok)
     }
 
     router.get("/v1/disclosures/:id/identity") { request, context -> Response in
@@ -85,13 +86,13 @@ struct DisclosureResource: Encodable {
         case approvedAt = "approved_at"
     }
 
-    init(_ request: DisclosureRequest) {
+    init(_ request: DisclosureRequest, state: String) {
         id = request.id.rawValue
         site = request.site.rawValue
         subject = request.pseudonym
         subjectType = request.subjectType.rawValue
         caseReference = request.caseReference
-        state = request.approvedBy == nil ? "requested" : "approved"
+        self.state = state
         requestedBy = request.requestedBy.rawValue
         requestedAt = RFC3339.string(fromUnixSeconds: request.requestedAt)
         expiresAt = RFC3339.string(fromUnixSeconds: request.expiresAt)

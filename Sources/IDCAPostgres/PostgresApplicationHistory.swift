@@ -15,6 +15,10 @@ public struct PostgresApplicationHistory: ApplicationHistory {
                 SELECT decided_at FROM applications
                 WHERE subject_ref = \(subjectReference) AND decided_at >= \(since) AND status = 'rejected'
                   AND internal_reason = ANY(\(reasons))
+                UNION ALL
+                SELECT decided_at FROM applications
+                WHERE operator_ref = \(subjectReference) AND decided_at >= \(since) AND status = 'rejected'
+                  AND internal_reason = ANY(\(reasons))
                 ORDER BY decided_at DESC LIMIT \(Int64(limit))
                 """, logger: database.logger)
             var times: [Int64] = []

@@ -52,12 +52,14 @@ public struct PostgresDisclosureLedger: DisclosureLedger {
         }
     }
 
-    public func newestOperator(ofOrganization reference: String) async throws -> (operatorReference: String, organizationName: String?)? {
+    public func newestOperator(ofOrganization reference: String, redeemedBy site: SiteID) async throws
+        -> (operatorReference: String, organizationName: String?)? {
         try await database.read { client in
             let rows = try await client.query("""
-                SELECT a.operator_ref, t.organization_name FROM applications a LEFT JOIN tokens t ON t.id = a.token_id
-                WHERE a.subject_ref = \(reference) AND a.subject_type = 'organization' AND a.status = 'approved' AND a.operator_ref IS NOT NULL
-                ORDER BY a.decided_at DESC LIMIT 1
+                SELECT a.operator_ref, t.organization_name FROM applications a JOIN tokens t ON t.id = a.token_id
+                WHERE a.subject_ref = \(reference) AND a.subject_type = 'organization' AND a.operator_ref IS NOT NULL
+                  AND t.redeemed_by = \(site.rawValue)
+                ORDER BY t.redeemed_at DESC LIMIT 1
                 """, logger: database.logger)
             guard let row = try await rows.collect().first else { return nil }
             return try row.decode((String, String?).self)

@@ -30,6 +30,7 @@ extension SQLiteDatabase {
         ALTER TABLE applications ADD COLUMN operator_ref TEXT;
         ALTER TABLE applications ADD COLUMN source_ref TEXT;
         CREATE INDEX applications_subject ON applications (subject_ref, decided_at);
+        CREATE INDEX applications_operator ON applications (operator_ref, decided_at) WHERE operator_ref IS NOT NULL;
         CREATE INDEX applications_decided ON applications (decided_at);
 
         -- An application whose registry check passed, waiting for the code sent to the phone on file.

@@ -14,10 +14,16 @@ public struct SQLiteApplicationHistory: ApplicationHistory {
             let marks = Array(repeating: "?", count: reasons.count).joined(separator: ", ")
             var arguments: [any DatabaseValueConvertible] = [subjectReference, since]
             arguments += reasons
+            arguments += [subjectReference, since]
+            arguments += reasons
             arguments.append(limit)
+            // Two indexed halves (by subject, by operator) rather than one OR that neither index serves.
             return try Int64.fetchAll(db, sql: """
                 SELECT decided_at FROM applications
                 WHERE subject_ref = ? AND decided_at >= ? AND status = 'rejected' AND internal_reason IN (\(marks))
+                UNION ALL
+                SELECT decided_at FROM applications
+                WHERE operator_ref = ? AND decided_at >= ? AND status = 'rejected' AND internal_reason IN (\(marks))
                 ORDER BY decided_at DESC LIMIT ?
                 """, arguments: StatementArguments(arguments))
         }

@@ -46,13 +46,14 @@ public struct SQLiteDisclosureLedger: DisclosureLedger {
         }
     }
 
-    public func newestOperator(ofOrganization reference: String) async throws -> (operatorReference: String, organizationName: String?)? {
+    public func newestOperator(ofOrganization reference: String, redeemedBy site: SiteID) async throws
+        -> (operatorReference: String, organizationName: String?)? {
         try await database.read { db in
             try Row.fetchOne(db, sql: """
-                SELECT a.operator_ref, t.organization_name FROM applications a LEFT JOIN tokens t ON t.id = a.token_id
-                WHERE a.subject_ref = ? AND a.subject_type = 'organization' AND a.status = 'approved' AND a.operator_ref IS NOT NULL
-                ORDER BY a.decided_at DESC LIMIT 1
-                """, arguments: [reference]).map { ($0[0], $0[1]) }
+                SELECT a.operator_ref, t.organization_name FROM applications a JOIN tokens t ON t.id = a.token_id
+                WHERE a.subject_ref = ? AND a.subject_type = 'organization' AND a.operator_ref IS NOT NULL AND t.redeemed_by = ?
+                ORDER BY t.redeemed_at DESC LIMIT 1
+                """, arguments: [reference, site.rawValue]).map { ($0[0], $0[1]) }
         }
     }
 }

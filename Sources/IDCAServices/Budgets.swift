@@ -37,6 +37,9 @@ public struct Budgets: Sendable {
         .organizationCodeMismatch, .registryNotFound, .registryNameMismatch, .identityInactive, .possessionAttemptsExhausted,
     ].map(\.rawValue)
 
+    /// The largest failure limit: the lock reads at most this many failures.
+    public static let maximumFailureLimit: Int64 = 100
+
     let history: any ApplicationHistory
     let settings: Settings
     let addresses: AddressBuckets
@@ -64,7 +67,7 @@ public struct Budgets: Sendable {
         let (threshold, reasons) = type == .individual
             ? (settings.residentFailures, Self.residentFailureReasons) : (settings.organizationFailures, Self.organizationFailureReasons)
         let failures = try await history.failureTimes(subjectReference: reference, reasons: reasons, since: now - settings.window - settings.lock,
-                                                      limit: 100)
+                                                      limit: Int(Self.maximumFailureLimit))
         return Self.lockedUntil(failures: failures, threshold: threshold, window: settings.window, lock: settings.lock, now: now)
     }
 }

@@ -227,6 +227,9 @@ public struct CertificationService: Sendable {
             }
             let operatorPerson = organization.operatorPerson
             let operatorReference = dependencies.identityHasher.residentReference(operatorPerson.residentID)
+            // A locked resident ID is locked as an operator too: otherwise names could be tried
+            // against it through one organization after another.
+            try await enforceLock(operatorReference, type: .individual)
             let operatorRecord = try await dependencies.registry.resident(residentIDHash: operatorReference)
             let operatorRejection = RegistryJudgement.judge(
                 personNameHash: dependencies.identityHasher.nameHash(operatorPerson.normalizedName), record: operatorRecord,

@@ -36,7 +36,7 @@ public struct DisclosureService: Sendable {
     }
 
     /// Who is behind a pseudonym. For an organization: its name, and the person who acted for it
-    /// (the operator of its newest approved application).
+    /// at that site (the operator of the newest of its tokens the site redeemed).
     public struct Identity: Sendable, Hashable {
         public var subjectType: SubjectType
         public var residentID: String?
@@ -76,6 +76,12 @@ public struct DisclosureService: Sendable {
             .disclosureRequested, time: now, actor: .auditor(auditor.id), subject: subject.subjectReference, outcome: "requested",
             object: request.id.rawValue, details: [("site", siteID.rawValue), ("case", caseReference)])])
         return request
+    }
+
+    /// `requested`, `approved`, or `expired` (past `expiresAt`: nothing more can be done with it).
+    public func state(of request: DisclosureRequest) -> String {
+        if request.expiresAt <= dependencies.clock.now() { return "expired" }
+        return request.approvedBy == nil ? "requested" : "approved"
     }
 
     /// The request, for any auditor.
@@ -123,7 +129,7 @@ public struct DisclosureService: Sendable {
         var residentReference = request.subjectReference
         var organizationName: String?
         if request.subjectType == .organization {
-            guard let acting = try await dependencies.ledger.newestOperator(ofOrganization: request.subjectReference) else {
+            guard let acting = try await dependencies.ledger.newestOperator(ofOrganization: request.subjectReference, redeemedBy: request.site) else {
                 throw Self.unavailable
             }
             residentReference = acting.operatorReference

@@ -109,6 +109,7 @@ struct LifecycleCommandTests {
         let report = try workspace.idca(["reports", "impersonation"])
         #expect(report.status == 0, "\(report)")
         #expect(report.output.contains("\"organizations\":[]"))
-        #expect(try workspace.idca(["reports", "impersonation", "--min-count", "0"]).status != 0)
+        #expect(try workspace.idca(["reports", "impersonation", "--min-count", "0"]).status == 2)
+        #expect(try workspace.idca(["reports", "impersonation", "--from", "2026-02-30"]).status == 2)
     }
 }

@@ -62,6 +62,27 @@ struct BudgetTests {
         #expect(refusals.allSatisfy { $0.reason == "identity_locked" && !$0.subject.isEmpty })
     }
 
+    @Test func aResidentIDFailingAsAnOperatorIsLockedToo() async throws {
+        let ca = try await TestCA(budgets: .init(residentFailures: 3, organizationFailures: 100))
+        defer { ca.remove() }
+        try await ca.application.test(.router) { client in
+            let impostor = PersonClaim(name: "冒名者", residentID: Fixture.zhangSan.residentID)
+            for _ in 0..<3 {
+                let refused = try await client.applyOrganization(operatorPerson: impostor)
+                #expect(refused.object["reason"] as? String == "operator_rejected")
+            }
+            #expect(try await client.applyOrganization(operatorPerson: impostor).object["error"] as? String == "identity_locked",
+                    "not through the same organization")
+            #expect(try await client.applyOrganization(name: Fixture.oldOrganization.name, creditCode: nil,
+                                                       organizationCode: Fixture.oldOrganization.organizationCode,
+                                                       legalRepresentative: Fixture.oldOrganization.legalRepresentative,
+                                                       operatorPerson: impostor).object["error"] as? String == "identity_locked",
+                    "nor through another")
+            #expect(try await client.apply(impostor).object["error"] as? String == "identity_locked", "nor as an individual")
+            #expect(try await client.applyOrganization().object["status"] as? String == "approved", "the organization itself is not locked")
+        }
+    }
+
     @Test func anOrganizationIsLockedAfterItsOwnBudget() async throws {
         let ca = try await TestCA(budgets: .init(organizationFailures: 3))
         defer { ca.remove() }

@@ -77,6 +77,7 @@ struct DisclosureRouteTests {
 
             let id = try #require(try await request(good).object["id"] as? String)
             ca.clock.advance(by: 7 * 86_400)
+            #expect(try await client.call(.get, "/v1/disclosures/\(id)", apiKey: approver).object["state"] as? String == "expired")
             let late = try await client.call(.post, "/v1/disclosures/\(id)/approve", apiKey: approver)
             #expect(late.status == .conflict)
             #expect(late.object["error"] as? String == "disclosure_expired")

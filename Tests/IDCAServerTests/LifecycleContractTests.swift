@@ -203,9 +203,13 @@ struct LifecycleContractTests {
         withOperator.token?.subjectType = .organization
         withOperator.token?.organizationName = "某某公司"
         try await store.record(withOperator)
-        let acting = try await store.disclosures.newestOperator(ofOrganization: "org-9")
+        #expect(try await store.disclosures.newestOperator(ofOrganization: "org-9", redeemedBy: Contract.site) == nil, "not redeemed yet")
+        _ = try await store.redeem(Contract.redemption("t-org"))
+        let acting = try await store.disclosures.newestOperator(ofOrganization: "org-9", redeemedBy: Contract.site)
         #expect(acting?.operatorReference == "op-9")
         #expect(acting?.organizationName == "某某公司")
-        #expect(try await store.disclosures.newestOperator(ofOrganization: "org-none") == nil)
+        #expect(try await store.disclosures.newestOperator(ofOrganization: "org-9", redeemedBy: Contract.otherSite) == nil,
+                "what another site redeemed does not say who acted here")
+        #expect(try await store.disclosures.newestOperator(ofOrganization: "org-none", redeemedBy: Contract.site) == nil)
     }
 }
