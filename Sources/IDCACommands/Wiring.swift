@@ -10,10 +10,6 @@ import IDCATokens
 struct Wiring {
     let storage: Storage
     let keys: KeyDirectory.Keys
-    /// The token-signing public keys this CA publishes and accepts: every one recorded in the
-    /// database (each instance enrolls its own at start), so that instances sharing a database
-    /// accept each other's tokens.
-    let tokenKeys: [TokenVerificationKey]
     /// The token-signing keys' schedule and this node's private keys: what signs and what is published now (KeyRotation.swift).
     let keyRing: SigningKeyRing
     let identityHasher: IdentityHasher
@@ -27,9 +23,9 @@ struct Wiring {
         let keys = try KeyDirectory(path: options.keysDirectory).load()
         let storage = try await Storage.open(options.databasePath, access: requireExistingDatabase ? .existing : .create)
         do {
-            let tokenKeys = try await enroll(keys, in: storage, keysDirectory: options.keysDirectory, now: clock.now())
+            try await enroll(keys, in: storage, keysDirectory: options.keysDirectory, now: clock.now())
             let keyRing = try await signingKeyRing(storage: storage, keysDirectory: options.keysDirectory, clock: clock)
-            return Wiring(storage: storage, keys: keys, tokenKeys: tokenKeys, keyRing: keyRing, identityHasher: IdentityHasher(indexKey: keys.index),
+            return Wiring(storage: storage, keys: keys, keyRing: keyRing, identityHasher: IdentityHasher(indexKey: keys.index),
                           clock: clock, random: random)
         } catch {
             await storage.close()
@@ -40,8 +36,8 @@ struct Wiring {
     /// Records this instance's keys in the database and checks them against what is recorded: the
     /// index, pseudonym and data keys must be the very keys the stored hashes, pseudonyms and
     /// ciphertexts were made with (fail closed: with another index key every applicant would be
-    /// "not found"). Returns the token-signing keys to publish and trust.
-    static func enroll(_ keys: KeyDirectory.Keys, in storage: Storage, keysDirectory: String, now: Int64) async throws -> [TokenVerificationKey] {
+    /// "not found"). What is published and trusted is the key ring's business (`signingKeyRing`).
+    static func enroll(_ keys: KeyDirectory.Keys, in storage: Storage, keysDirectory: String, now: Int64) async throws {
         let secrets: [(purpose: String, file: String, key: SecretKey)] = [
             ("index", KeyDirectory.indexKeyFile, keys.index), ("pseudonym", KeyDirectory.pseudonymKeyFile, keys.pseudonym),
             ("data", KeyDirectory.dataKeyFile, keys.data),
@@ -73,14 +69,12 @@ struct Wiring {
                 recorded \(other.keyID)). Every instance on one database needs the same key files: copy them from the first instance.
                 """)
         }
-        var tokenKeys = [keys.signing.publicKey]
+        // Fail closed at start on a recorded key that cannot be read: the ring would only leave it unpublished.
         for key in recorded where key.purpose == "token-signing" && key.keyID != keys.signing.keyID && !key.isRevoked {
             guard let pem = key.publicKey, let publicKey = try? TokenVerificationKey(pemRepresentation: pem), publicKey.keyID == key.keyID else {
                 throw CommandFailure("the token-signing key \(key.keyID) recorded in \(storage.location) is damaged; refusing to start.")
             }
-            tokenKeys.append(publicKey)
         }
-        return tokenKeys
     }
 
     var registry: any RegistryReader & RegistryWriter { storage.registry }

@@ -76,14 +76,14 @@ struct KeyEnrollmentTests {
         }
         let a = try await open("a")
         let signingA = a.keys.signing.keyID
-        #expect(a.tokenKeys.map(\.keyID) == [signingA])
+        #expect(a.keyRing.snapshot().published.map(\.keyID) == [signingA])
         await a.close()
         let b = try await open("b")
         let signingB = b.keys.signing.keyID
-        #expect(b.tokenKeys.map(\.keyID) == [signingB, signingA], "B publishes and trusts A's key too")
+        #expect(b.keyRing.snapshot().published.map(\.keyID) == [signingB, signingA], "B publishes and trusts A's key too")
         await b.close()
         let again = try await open("a")
-        #expect(Set(again.tokenKeys.map(\.keyID)) == [signingA, signingB], "and A, restarted, B's")
+        #expect(Set(again.keyRing.snapshot().published.map(\.keyID)) == [signingA, signingB], "and A, restarted, B's")
         await again.close()
 
         let sqlite = Process()
@@ -92,7 +92,7 @@ struct KeyEnrollmentTests {
         try sqlite.run()
         sqlite.waitUntilExit()
         let afterRevocation = try await open("b")
-        #expect(afterRevocation.tokenKeys.map(\.keyID) == [signingB], "a revoked key is neither published nor trusted")
+        #expect(afterRevocation.keyRing.snapshot().published.map(\.keyID) == [signingB], "a revoked key is neither published nor trusted")
         await afterRevocation.close()
     }
 
