@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure identity rules: no I/O, no Foundation. The GB/T 2260 table is compiled in by the
@@ -102,6 +103,7 @@ let package = Package(
             dependencies: [
                 "IDCACore", "IDCAServices", "IDCARules", "IDCAReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -156,6 +158,7 @@ let package = Package(
                 "IDCAHTTP", "IDCAServices", "IDCASQLite", "IDCAPostgres", "IDCATokens", "IDCAAudit", "IDCAReports", "IDCACore", "IDCARules", "IDCASynthetic",
                 "IDCANotify",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

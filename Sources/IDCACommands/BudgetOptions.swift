@@ -1,4 +1,5 @@
 import ArgumentParser
+import IDCAHTTP
 import IDCAServices
 
 /// The anti-enumeration budgets of `idca serve` (Docs/CONFIGURATION.md, Docs/LIFECYCLE.md).
@@ -15,6 +16,19 @@ struct BudgetOptions: ParsableArguments {
     var addressBurst: Int?
     @Option(help: ArgumentHelp("…and per minute after that, 1–100000 (env IDCA_ADDRESS_PER_MINUTE; default 10).", valueName: "n"))
     var addressPerMinute: Int?
+
+    @Option(help: ArgumentHelp("A reverse proxy whose X-Forwarded-For names the client, by IP address; repeatable (env IDCA_TRUSTED_PROXIES, comma-separated; default none).", valueName: "address"))
+    var trustedProxy: [String] = []
+
+    /// The proxies to believe: the flags, or else the environment's list.
+    func trustedProxies() throws -> TrustedProxies {
+        let entries = !trustedProxy.isEmpty ? trustedProxy
+            : (Environment.value("IDCA_TRUSTED_PROXIES")?.split(separator: ",").map(String.init) ?? [])
+        guard let proxies = TrustedProxies(entries) else {
+            throw ValidationError("--trusted-proxy takes IP addresses (such as 10.0.0.5 or ::1), not '\(entries.joined(separator: ","))'.")
+        }
+        return proxies
+    }
 
     func resolved() throws -> Budgets.Settings {
         Budgets.Settings(
@@ -34,5 +48,6 @@ struct BudgetOptions: ParsableArguments {
 
     func validate() throws {
         _ = try resolved()
+        _ = try trustedProxies()
     }
 }

@@ -91,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             jwks: { wiring.keyRing.jwks },
             isHealthy: wiring.healthCheck(tokenLifetime: settings.tokenLifetime))
         services.auditChainCheck = AuditChainCheck(audit: wiring.auditService, key: wiring.keys.audit.publicKey)
+        services.trustedProxies = try budgets.trustedProxies()
         let checkpointer = AuditCheckpointer(
             audit: wiring.auditService, key: wiring.keys.audit, entries: settings.checkpointEntries,
             interval: settings.checkpointInterval, clock: wiring.clock, logger: logger)

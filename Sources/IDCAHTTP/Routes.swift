@@ -21,6 +21,8 @@ public struct HTTPServices: Sendable {
     public var isHealthy: @Sendable () async -> Bool
     /// The full audit-chain check the auditor dashboard offers; `nil` hides it (Docs/WEB.md).
     public var auditChainCheck: AuditChainCheck? = nil
+    /// Proxies whose `X-Forwarded-For` names the client (none by default: the connection's address).
+    public var trustedProxies: TrustedProxies = .none
 
     public init(certification: CertificationService, verification: VerificationService, sites: SiteService, audit: AuditService,
                 auditors: AuditorService, statistics: StatisticsService, revocations: RevocationService,
@@ -54,7 +56,8 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
         let applicationRequest = try body.request()
         let result: ApplicationResult
         do {
-            result = try await services.certification.apply(applicationRequest, source: context.clientAddress)
+            result = try await services.certification.apply(applicationRequest,
+                                                            source: services.trustedProxies.client(of: request, context: context))
         } catch let error as IDCAError where error.code == "possession_delivery_failed" {
             // Recorded as a rejected decision before the error: counted like one.
             metrics.recordDecision(subjectType: applicationRequest.subjectType.rawValue, outcome: "rejected",
@@ -86,7 +89,8 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
             throw IDCAError(.notFound, code: "application_not_found", message: "No application has this id.")
         }
         let body = try await decode(ConfirmBody.self, from: request, context: context)
-        let result = try await services.certification.confirm(id, code: body.code, source: context.clientAddress)
+        let result = try await services.certification.confirm(id, code: body.code,
+                                                              source: services.trustedProxies.client(of: request, context: context))
         if result.status != .pendingPossession {
             metrics.recordDecision(subjectType: result.subjectType.rawValue, outcome: result.status.rawValue,
                                    reason: result.rejection?.reason ?? "none")

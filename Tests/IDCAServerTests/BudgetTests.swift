@@ -1,5 +1,9 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import IDCAHTTP
+import NIOCore
 import IDCACore
 @testable import IDCAServices
 import Testing
@@ -116,5 +120,47 @@ struct BudgetTests {
         let refusals = try await SQLiteAuditLogReader(ca).entries().filter { $0.type == "budget.refused" }
         #expect(refusals.map(\.reason) == ["rate_limited", "rate_limited"])
         #expect(refusals.allSatisfy { $0.detail.contains("source=") && !$0.detail.contains("127.0.0.1") }, "the address only as a keyed hash")
+    }
+}
+
+@Suite("The client behind a trusted reverse proxy")
+struct TrustedProxyTests {
+    func post(_ client: some TestClientProtocol, forwardedFor: String?) async throws -> HTTPResponse.Status {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let forwardedFor, let name = HTTPField.Name("X-Forwarded-For") { headers[name] = forwardedFor }
+        let body = try JSONSerialization.data(withJSONObject: ["subject_type": "individual", "name": Fixture.zhangSan.name,
+                                                               "resident_id": Fixture.zhangSan.residentID])
+        return try await client.execute(uri: "/v1/applications", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { $0.status }
+    }
+
+    @Test func behindATrustedProxyEachClientHasItsOwnBucket() async throws {
+        let ca = try await TestCA(budgets: .init(addressBurst: 1, addressPerMinute: 1))
+        defer { ca.remove() }
+        var services = ca.services
+        services.trustedProxies = try #require(TrustedProxies(["127.0.0.1"]))
+        let application = buildApplication(services: services, settings: ServerSettings(host: "127.0.0.1", port: 0), logger: ca.logger)
+        try await application.test(.live) { client in
+            let first = try await post(client, forwardedFor: "198.51.100.7")
+            #expect(first == .created)
+            #expect(try await post(client, forwardedFor: "198.51.100.7") == .tooManyRequests)
+            #expect(try await post(client, forwardedFor: "198.51.100.8") == .created, "another client behind the same proxy")
+            #expect(try await post(client, forwardedFor: "203.0.113.1, 198.51.100.9") == .created,
+                    "the nearest hop the trusted proxy saw, not what the client claimed before it")
+            #expect(try await post(client, forwardedFor: "not an address") == .created, "a garbled header counts as the proxy itself")
+            #expect(try await post(client, forwardedFor: nil) == .tooManyRequests, "…which now shares that bucket")
+        }
+    }
+
+    @Test func withoutATrustedProxyTheHeaderIsIgnored() async throws {
+        let ca = try await TestCA(budgets: .init(addressBurst: 1, addressPerMinute: 1))
+        defer { ca.remove() }
+        try await ca.application.test(.live) { client in
+            let first = try await post(client, forwardedFor: "198.51.100.7")
+            #expect(first == .created)
+            #expect(try await post(client, forwardedFor: "198.51.100.8") == .tooManyRequests, "a client cannot pick its own bucket")
+        }
+        #expect(TrustedProxies(["10.0.0.5", "::1"]) != nil)
+        #expect(TrustedProxies(["10.0.0.0/8"]) == nil)
+        #expect(TrustedProxies(["proxy.example"]) == nil)
     }
 }
