@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import IDCACore
-import IDCARules
 import IDCAServices
 
 /// `idca reports …`: reports for auditors beyond the statistics.
@@ -19,13 +18,12 @@ struct ReportsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Last day, YYYY-MM-DD (default: today).", valueName: "date")) var to: String?
         @Option(help: ArgumentHelp("Smallest count a group needs to be listed (default 2).", valueName: "n")) var minCount: String?
 
-        /// Bad values are usage errors (exit 2), named by their flag, before anything is opened.
+        /// Checked as the API checks its parameters; a bad one is a usage error (exit 2) named by its flag.
         func validate() throws {
-            for (flag, value) in [("--from", from), ("--to", to)] where value.map({ CivilDate(iso8601: $0) == nil }) ?? false {
-                throw ValidationError("\(flag) must be a date like 2026-11-29.")
-            }
-            if let minCount, !(Int(minCount).map { (1...1_000_000).contains($0) } ?? false) {
-                throw ValidationError("--min-count must be a whole number from 1 to 1000000.")
+            do {
+                _ = try ImpersonationReportService.parse(from: from, to: to, minimumCount: minCount, now: SystemTime().now())
+            } catch let error as IDCAError {
+                throw usageError(error)
             }
         }
 

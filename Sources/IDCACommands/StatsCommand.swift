@@ -37,12 +37,7 @@ struct StatsCommand: AsyncParsableCommand {
                 return try StatisticsService.parse(
                     .init(from: from, to: to, groupBy: groupBy, period: period, format: format, minimumCount: minCount), now: SystemTime().now())
             } catch let error as IDCAError {
-                // The API's parameter names become the flags they are here (group_by → --group-by).
-                var message = error.message
-                if let field = error.field, message.hasPrefix(field + " ") {
-                    message = "--" + field.replacingOccurrences(of: "_", with: "-") + message.dropFirst(field.count)
-                }
-                throw ValidationError(message)
+                throw usageError(error)
             }
         }
 
@@ -65,4 +60,14 @@ struct StatsCommand: AsyncParsableCommand {
             await database.close()
         }
     }
+}
+
+/// A refused API parameter as the usage error (exit 2) of the flag that gave it: the API's parameter
+/// names become the flags they are here (group_by → --group-by).
+func usageError(_ error: IDCAError) -> ValidationError {
+    var message = error.message
+    if let field = error.field, message.hasPrefix(field + " ") {
+        message = "--" + field.replacingOccurrences(of: "_", with: "-") + message.dropFirst(field.count)
+    }
+    return ValidationError(message)
 }

@@ -14,23 +14,18 @@ public struct ImpersonationReportService: Sendable {
         self.clock = clock
     }
 
+    /// A checked request: the days it covers and the threshold.
+    public struct Query: Sendable {
+        public var first: CivilDate
+        public var last: CivilDate
+        public var minimumCount: Int
+    }
+
     /// Checks the window (Asia/Shanghai days, both ends included; default the 30 days up to today,
-    /// at most 366) and the threshold (default 2), then reads the patterns.
-    public func report(from: String?, to: String?, minimumCount: String?) async throws -> ImpersonationReport {
-        let today = CivilDate(shanghaiDayOf: clock.now())
-        func date(_ text: String?, _ name: String, default value: CivilDate) throws -> CivilDate {
-            guard let text else { return value }
-            guard let date = CivilDate(iso8601: text) else {
-                throw IDCAError(.badRequest, code: "invalid_parameter", message: "\(name) must be a date like 2026-11-29.", field: name)
-            }
-            return date
-        }
-        let last = try date(to, "to", default: today)
-        let first = try date(from, "from", default: CivilDate(daysSinceUnixEpoch: last.daysSinceUnixEpoch - 29))
-        guard first <= last, last.daysSinceUnixEpoch - first.daysSinceUnixEpoch < 366 else {
-            throw IDCAError(.badRequest, code: "invalid_parameter", message: "from must not be after to, and a report covers at most 366 days.",
-                            field: "from")
-        }
+    /// at most 366) and the threshold (default 2). Static, so that the command line checks its
+    /// options before it opens anything.
+    public static func parse(from: String?, to: String?, minimumCount: String?, now: Int64) throws -> Query {
+        let (first, last) = try ReportWindow.days(from: from, to: to, today: CivilDate(shanghaiDayOf: now), maximumDays: 366)
         var minimum = 2
         if let text = minimumCount {
             guard let value = Int(text), (1...1_000_000).contains(value) else {
@@ -39,11 +34,18 @@ public struct ImpersonationReportService: Sendable {
             }
             minimum = value
         }
+        return Query(first: first, last: last, minimumCount: minimum)
+    }
+
+    /// `parse` at the service's clock, then the report.
+    public func report(from: String?, to: String?, minimumCount: String?) async throws -> ImpersonationReport {
+        let query = try Self.parse(from: from, to: to, minimumCount: minimumCount, now: clock.now())
         // Shanghai is UTC+8 all year: a day starts at 16:00 UTC the day before.
-        let start = first.daysSinceUnixEpoch * 86_400 - 8 * 3600
-        let end = last.next.daysSinceUnixEpoch * 86_400 - 8 * 3600 - 1
-        let patterns = try await history.impersonationPatterns(from: start, to: end, minimum: minimum)
-        return ImpersonationReport(from: first.description, to: last.description, minimumCount: minimum, patterns: patterns)
+        let start = query.first.daysSinceUnixEpoch * 86_400 - 8 * 3600
+        let end = query.last.next.daysSinceUnixEpoch * 86_400 - 8 * 3600 - 1
+        let patterns = try await history.impersonationPatterns(from: start, to: end, minimum: query.minimumCount)
+        return ImpersonationReport(from: query.first.description, to: query.last.description, minimumCount: query.minimumCount,
+                                   patterns: patterns)
     }
 }
 

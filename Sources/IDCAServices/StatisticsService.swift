@@ -50,22 +50,8 @@ public struct StatisticsService: Sendable {
 
     /// `parse` before any service exists: the command line checks its options before it opens anything.
     public static func parse(_ request: Request, now: Int64, formats: [StatisticsFormat] = StatisticsFormat.allCases) throws -> Parsed {
-        let today = CivilDate(shanghaiDayOf: now)
-        func date(_ text: String?, _ name: String, default value: CivilDate) throws -> CivilDate {
-            guard let text else { return value }
-            guard let date = CivilDate(iso8601: text) else {
-                throw IDCAError(.badRequest, code: "invalid_parameter", message: "\(name) must be a date like 2026-11-29.", field: name)
-            }
-            return date
-        }
-        let to = try date(request.to, "to", default: today)
-        let from = try date(request.from, "from", default: CivilDate(daysSinceUnixEpoch: to.daysSinceUnixEpoch - 29))
-        guard from <= to else {
-            throw IDCAError(.badRequest, code: "invalid_parameter", message: "from must not be after to.", field: "from")
-        }
-        guard to.daysSinceUnixEpoch - from.daysSinceUnixEpoch < StatisticsQuery.maximumDays else {
-            throw IDCAError(.badRequest, code: "invalid_parameter", message: "A report covers at most \(StatisticsQuery.maximumDays) days.", field: "from")
-        }
+        let (from, to) = try ReportWindow.days(from: request.from, to: request.to, today: CivilDate(shanghaiDayOf: now),
+                                               maximumDays: StatisticsQuery.maximumDays)
         var groupBy: [StatisticsDimension] = []
         let names = (request.groupBy ?? "").isEmpty ? [] : request.groupBy!.split(separator: ",", omittingEmptySubsequences: false)
         for name in names.map({ String($0).trimmingWhitespace() }) {
