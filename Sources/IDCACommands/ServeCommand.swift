@@ -15,6 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
     @OptionGroup var possession: PossessionOptions
     @OptionGroup var budgets: BudgetOptions
+    @OptionGroup var connections: ConnectionOptions
     @Option(help: ArgumentHelp("Address to listen on (env IDCA_HOST; default 127.0.0.1).", valueName: "host")) var host: String?
     @Option(help: ArgumentHelp("Port to listen on (env IDCA_PORT; default 8080; 0 picks a free port).", valueName: "port")) var port: Int?
     @Option(help: ArgumentHelp("The iss claim of issued tokens: this CA's public URL (env IDCA_ISSUER; default http://HOST:PORT).", valueName: "url")) var issuer: String?
@@ -104,8 +105,15 @@ struct ServeCommand: AsyncParsableCommand {
             // default to their own http://HOST:PORT would refuse each other's tokens.
             logger.warning("the issuer defaults to this instance's own address; give every instance on a shared database the same --issuer (IDCA_ISSUER), the public URL sites reach")
         }
+        var limits = try connections.resolved()
+        let allowed = fitConnectionsToDescriptorLimit(limits.maximumConnections)
+        if allowed < limits.maximumConnections {
+            logger.warning("the open-file limit (ulimit -n) allows fewer connections than --max-connections; using the lower figure",
+                           metadata: ["max_connections": "\(allowed)"])
+            limits.maximumConnections = allowed
+        }
         let application = buildApplication(
-            services: services, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger,
+            services: services, settings: ServerSettings(host: settings.host, port: settings.port, limits: limits), logger: logger,
             additionalServices: [checkpointer, wiring.signingKeyRefresher(keysDirectory: storage.keysDirectory, tokenLifetime: settings.tokenLifetime, logger: logger)],
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.host):\(port)"]) })
         // SIGTERM and SIGINT drain in-flight requests; then the database is closed cleanly.

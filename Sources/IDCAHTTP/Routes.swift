@@ -50,6 +50,7 @@ func buildRouter(services: HTTPServices, metrics: HTTPMetrics) -> Router<IDCAReq
     let router = Router(context: IDCARequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: BodyLimitMiddleware())
 
     router.post("/v1/applications") { request, context -> Response in
         let body = try await decode(ApplicationBody.self, from: request, context: context)
@@ -216,12 +217,7 @@ func integerParameter(_ request: Request, _ name: String, default value: Int64, 
 
 /// Reads at most 16 KiB of JSON and decodes it, turning every failure into a 400 that names the field.
 func decode<T: Decodable>(_ type: T.Type, from request: Request, context: IDCARequestContext) async throws -> T {
-    let buffer: ByteBuffer
-    do {
-        buffer = try await request.body.collect(upTo: maximumBodySize)
-    } catch {
-        throw IDCAError(.badRequest, code: "body_too_large", message: "The request body is larger than 16 KiB.")
-    }
+    let buffer = try await collectBody(of: request)
     let bytes = Array(buffer: buffer)
     guard RequestSyntax.isStrictJSON(bytes) else {
         throw IDCAError(.badRequest, code: "malformed_json",

@@ -105,6 +105,12 @@ struct ExitCodeTests {
         Usage(arguments: ["validate", "resident-id", "-x"]),
         Usage(arguments: ["frobnicate"]),
         Usage(arguments: ["--frobnicate"]),
+        // The connection limits of serve (Docs/RELIABILITY.md) are checked before anything starts;
+        // Tests/Reliability/exhaustion_test.py serves with accepted values.
+        Usage(arguments: ["serve", "--max-connections", "15"]),
+        Usage(arguments: ["serve", "--idle-timeout", "0"]),
+        Usage(arguments: ["serve", "--request-timeout", "301"]),
+        Usage(arguments: ["serve", "--request-timeout", "ten"]),
     ]
 
     @Test("usage errors exit 2, print nothing on stdout and explain on stderr", arguments: usageErrors)

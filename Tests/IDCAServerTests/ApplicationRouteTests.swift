@@ -174,7 +174,7 @@ struct ApplicationRouteTests {
         try await ca.application.test(.router) { client in
             let name = String(repeating: "a", count: 16 * 1024)
             let big = try await client.call(.post, "/v1/applications", json: ["subject_type": "individual", "name": name, "resident_id": "x"])
-            #expect(big.status == .badRequest)
+            #expect(big.status == .contentTooLarge)
             #expect(big.object["error"] as? String == "body_too_large")
             let small = try await client.call(.post, "/v1/applications", json: ["subject_type": "individual", "name": String(name.prefix(15 * 1024)), "resident_id": "x"])
             #expect(small.status == .created, "a body under the limit is an application")

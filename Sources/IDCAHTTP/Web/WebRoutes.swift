@@ -60,12 +60,7 @@ func cookie(_ name: String, in request: Request) -> String? {
 /// An `application/x-www-form-urlencoded` body of at most 16 KiB, as name → value (the first of
 /// repeated names wins).
 func formFields(of request: Request) async throws -> [String: String] {
-    let buffer: ByteBuffer
-    do {
-        buffer = try await request.body.collect(upTo: maximumBodySize)
-    } catch {
-        throw IDCAError(.badRequest, code: "body_too_large", message: "The request body is larger than 16 KiB.")
-    }
+    let buffer = try await collectBody(of: request)
     var fields: [String: String] = [:]
     for pair in String(buffer: buffer).split(separator: "&") {
         let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
