@@ -126,10 +126,24 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Every request has drained: sign the final head, so that the log as it stands at shutdown is
         // covered by a checkpoint.
-        if let checkpoint = try await wiring.auditService.checkpoint(with: wiring.keys.audit) {
-            logger.info("audit checkpoint", metadata: ["sequence": "\(checkpoint.sequence)", "hash": "\(checkpoint.hash)"])
+        // If the database cannot take it (a full disk, PostgreSQL gone), the entries stay unsigned until
+        // the next start's checkpointer signs them: nothing is lost, but the exit status says so.
+        let finalCheckpoint: Result<AuditCheckpoint?, any Error>
+        do {
+            finalCheckpoint = .success(try await wiring.auditService.checkpoint(with: wiring.keys.audit))
+        } catch {
+            finalCheckpoint = .failure(error)
         }
         await database.close()
+        switch finalCheckpoint {
+        case .success(let checkpoint?):
+            logger.info("audit checkpoint", metadata: ["sequence": "\(checkpoint.sequence)", "hash": "\(checkpoint.hash)"])
+        case .success(nil):
+            break
+        case .failure(let error):
+            logger.error("the final audit checkpoint was not written; the next start signs the head", metadata: ["error": "\(error)"])
+            throw CommandFailure("stopped without the final audit checkpoint: \(error)")
+        }
         logger.info("stopped")
     }
 }

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// A PostgreSQL database shared by any number of idca instances.
 ///
@@ -114,22 +115,82 @@ public final class PostgresBackend: Sendable {
 
     /// Whether the database answers queries: used by the health check.
     public func isHealthy() async -> Bool {
-        do {
+        let client = client, logger = logger
+        return (try? await Self.withinDeadline {
             for try await value in try await client.query("SELECT 1", logger: logger).decode(Int32.self) { return value == 1 }
             return false
+        }) == true
+    }
+
+    /// A read whose failures reach callers as `IDCAError.storage` (503), not as a bare 500, within
+    /// `operationDeadline`.
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let client = client
+        return try await Self.storageFailures { try await Self.withinDeadline { try await body(client) } }
+    }
+
+    /// A batched, synced write, with failures mapped like `read`; the batch's transaction is bounded
+    /// by the same deadline (`PostgresWriteBatcher`).
+    func write<T: Sendable>(_ body: @escaping PostgresWriteBatcher.Job<T>) async throws -> T {
+        try await Self.storageFailures { try await batcher.write(body) }
+    }
+
+    private static func storageFailures<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as PSQLError {
+            throw IDCAError.storage(error)
+        } catch let error as IDCAError {
+            throw error
         } catch {
-            return false
+            // The pool's own failures (its circuit breaker, a cancelled lease) and the deadline.
+            throw IDCAError.storage(pool: error)
         }
     }
 
-    /// A read whose failures reach callers as `IDCAError.storage` (503), not as a bare 500.
-    func read<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
-        do { return try await body(client) } catch let error as PSQLError { throw IDCAError.storage(error) }
+    /// How long one read, or one write batch's transaction, may take before the caller is answered
+    /// `503 storage_unavailable`. While PostgreSQL is unreachable the pool queues every request for a
+    /// connection until its circuit breaker opens, a minute later; without this bound each request
+    /// would hang that long (Docs/RELIABILITY.md, "Database outage"). Far above what any one query
+    /// takes here: the reads are indexed, and a batch holds at most 512 jobs.
+    static let operationDeadline: Duration = .seconds(10)
+
+    /// Runs `operation`, answering `DeadlinePassed` when `operationDeadline` passes first. The
+    /// operation is then cancelled but not waited for: a lease waiting in the pool's queue ends at
+    /// once, but a query on a connection that died without a word from the network can wait on its
+    /// socket far longer, and a structured task group would wait with it (seen: a write batch stuck
+    /// past PostgreSQL's return, and every later write queued behind it).
+    static func withinDeadline<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let race = DeadlineRace(continuation)
+            let work = Task {
+                do { _ = race.finish(.success(try await operation())) } catch { _ = race.finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: operationDeadline)
+                if race.finish(.failure(DeadlinePassed())) { work.cancel() }
+            }
+        }
     }
 
-    /// A batched, synced write, with failures mapped like `read`.
-    func write<T: Sendable>(_ body: @escaping PostgresWriteBatcher.Job<T>) async throws -> T {
-        do { return try await batcher.write(body) } catch let error as PSQLError { throw IDCAError.storage(error) }
+    /// The continuation of `withinDeadline`, resumed once by whichever side finishes first.
+    final class DeadlineRace<T: Sendable>: Sendable {
+        private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+        init(_ continuation: CheckedContinuation<T, any Error>) {
+            self.continuation = Mutex(continuation)
+        }
+
+        /// Whether this call was the first, and so answered.
+        func finish(_ result: Result<T, any Error>) -> Bool {
+            guard let continuation = continuation.withLock({ $0.take() }) else { return false }
+            continuation.resume(with: result)
+            return true
+        }
+    }
+
+    struct DeadlinePassed: Error, CustomStringConvertible {
+        var description: String { "no answer from PostgreSQL within \(operationDeadline)" }
     }
 
     /// Whether `text` names a PostgreSQL database rather than a SQLite file.
@@ -213,5 +274,11 @@ extension IDCAError {
     static func storage(_ error: PSQLError) -> IDCAError {
         IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
                   detail: "PostgreSQL: \(error.code)" + (error.serverInfo?[.sqlState].map { " \($0)" } ?? ""))
+    }
+
+    /// A failure before any query ran: no connection within the deadline, or the pool refusing.
+    static func storage(pool error: any Error) -> IDCAError {
+        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
+                  detail: "PostgreSQL pool: \(error)")
     }
 }

@@ -134,7 +134,7 @@ final class PostgresWriteBatcher: Sendable {
         var attempt = 1
         while true {
             do {
-                let learned = try await client.withConnection { connection in
+                let learned = try await PostgresBackend.withinDeadline { try await client.withConnection { connection in
                     try await connection.transaction(logger: logger) { connection in
                         try await PostgresAuditLog.lockChain(connection, logger: logger)
                         let batch = Batch()
@@ -157,7 +157,7 @@ final class PostgresWriteBatcher: Sendable {
                             throw JobFailure(underlying: error)
                         }
                     }
-                }
+                } }
                 if !learned.isEmpty { labels.ids.withLock { $0.merge(learned) { old, _ in old } } }
                 return
             } catch let error as PSQLError where error.isTransient && attempt < maximumAttempts {

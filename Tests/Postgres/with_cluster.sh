@@ -4,8 +4,9 @@
 #
 #   Tests/Postgres/with_cluster.sh COMMAND [ARGS…]
 #
-# The command sees IDCA_TEST_POSTGRES_URL (a superuser URL on a loopback port) and
-# IDCA_TEST_POSTGRES_BIN (the server's bin directory, for pgbench). The cluster lives in a new
+# The command sees IDCA_TEST_POSTGRES_URL (a superuser URL on a loopback port),
+# IDCA_TEST_POSTGRES_BIN (the server's bin directory, for pgbench) and IDCA_TEST_POSTGRES_DATA (the
+# data directory, for pg_ctl). The cluster lives in a new
 # temporary directory and listens on a free port of 127.0.0.1 and on a Unix socket inside that
 # directory; nothing outside it is touched. PostgreSQL refuses to run as root, so as root the
 # server runs as the unprivileged `postgres` account (created by Debian's package).
@@ -64,6 +65,9 @@ EOF
 
 export IDCA_TEST_POSTGRES_URL="postgres://idca@127.0.0.1:$port/postgres"
 export IDCA_TEST_POSTGRES_BIN="$bin"
+# For tests that stop and start the cluster (Tests/Reliability/database_outage_test.py): pg_ctl -D this,
+# as the `postgres` account when run as root.
+export IDCA_TEST_POSTGRES_DATA="$root/data"
 echo "with_cluster: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $root, removed afterwards)" >&2
 set +e
 "$@"
