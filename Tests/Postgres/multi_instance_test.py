@@ -18,175 +18,43 @@ No answer anywhere may be a 5xx. Everything is removed afterwards (the database 
 failure; `--keep` keeps the working directory (server logs) for a post-mortem. Ends with
 `multi-instance: N passed, M failed`; exits 0 only when nothing failed.
 """
-import argparse, collections, concurrent.futures, datetime, http.client, json, os, random, re, shutil, signal, subprocess
-import sys, tempfile, threading, time, urllib.parse
+import argparse, collections, concurrent.futures, json, os, random, shutil, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Support"))
-from serving import announced_port  # noqa: E402
+from serving import Tally  # noqa: E402
+import live_server  # noqa: E402
+from live_server import Server, Unreachable, database_url, idca_command, psql  # noqa: E402
 
-passed, failed = 0, 0
+tally = Tally()
+check = tally.check
 lock = threading.Lock()
-server_errors = []          # every 5xx answer seen, as (instance, method, path, status, body)
+server_errors = []          # every 5xx answer seen, as (instance, method, path, status, body, time)
 activations = collections.Counter()   # token -> number of `active: true` answers, over the whole run
 started = time.time()
-
-
-def check(condition, what):
-    global passed, failed
-    with lock:
-        if condition:
-            passed += 1
-        else:
-            failed += 1
-            print("FAIL:", what, flush=True)
-    return condition
 
 
 def log(message):
     print(f"[{time.time() - started:6.1f}s] {message}", flush=True)
 
 
-class Unreachable(Exception):
-    """No HTTP answer: connection refused or reset, or a timeout (a killed server)."""
-
-
-class Server:
-    """One `idca serve` process; its log is `serve-NAME-N.log` in the working directory."""
-
-    def __init__(self, name, idca, directory, database):
-        self.name, self.idca, self.directory, self.database = name, idca, directory, database
-        self.process, self.port, self.starts, self.logs = None, None, 0, []
-
-    def start(self, port=0):
-        self.starts += 1
-        path = os.path.join(self.directory, f"serve-{self.name}-{self.starts}.log")
-        self.logs.append(path)
-        self.log = open(path, "w+")
-        # One issuer for every instance, as behind a load balancer (the default depends on the port).
-        # Every request comes from 127.0.0.1: lift the per-address budget, which would throttle the load.
-        self.process = subprocess.Popen([self.idca, "serve", "--port", str(port), "--database", self.database,
-                                         "--issuer", "http://127.0.0.1", "--address-burst", "100000", "--address-per-minute", "100000"],
-                                        cwd=self.directory, stdout=self.log, stderr=self.log)
-        self.port = announced_port(self.log, self.process, 60)
-        if self.port is not None:
-            return
-        self.kill()
-        raise RuntimeError(f"server {self.name} did not start:\n" + open(path).read()[-3000:])
-
-    def kill(self):
-        """SIGKILL, the crash."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-        if self.process:
-            self.process.wait()
-
-    def stop(self, timeout=30):
-        """SIGTERM, then SIGKILL after `timeout`; the exit status (None if it had to be killed)."""
-        if not self.process or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-    def call(self, method, path, body=None, api_key=None, timeout=30):
-        """(status, parsed body); raises Unreachable when no answer came. Never retries."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Content-Type": "application/json", "Connection": "close"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        try:
-            connection.request(method, path, body=json.dumps(body).encode() if body is not None else None, headers=headers)
-            response = connection.getresponse()
-            status, text = response.status, response.read().decode()
-        except (OSError, http.client.HTTPException) as error:
-            raise Unreachable(f"{self.name} {method} {path}: {error!r}") from error
-        finally:
-            connection.close()
-        if status >= 500:
-            with lock:
-                server_errors.append((self.name, method, path, status, text[:300]))
-        try:
-            parsed = json.loads(text) if text.startswith("{") else text
-        except ValueError:
-            parsed = text
-        return status, parsed
-
-    def wait_healthy(self, seconds=30):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            try:
-                status, body = self.call("GET", "/healthz", timeout=5)
-                if status == 200 and body == {"status": "ok"}:
-                    return True
-            except Unreachable:
-                pass
-            time.sleep(0.1)
-        return False
-
-
-def idca_command(idca, directory, database, *arguments, timeout=300):
-    return subprocess.run([idca, *arguments, "--database", database], cwd=directory, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql], capture_output=True, text=True, timeout=120)
-
-
-def database_url(server_url, name):
-    parts = urllib.parse.urlsplit(server_url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def statistics_window():
-    """A window surely holding today in Asia/Shanghai, whatever the machine's clock zone."""
-    today = datetime.datetime.now(datetime.timezone.utc).date()
-    return f"from={today - datetime.timedelta(days=30)}&to={today + datetime.timedelta(days=1)}"
-
-
 def audit_verify(idca, directory, database, when):
-    result = idca_command(idca, directory, database, "audit", "verify", "--json")
-    try:
-        report = json.loads(result.stdout or "{}")
-    except ValueError:
-        report = {}
-    check(result.returncode == 0 and report.get("intact") is True,
-          f"idca audit verify {when}: exit {result.returncode} {result.stdout[-500:]} {result.stderr[-1000:]}")
-    return report
+    return live_server.audit_verify(idca, directory, database, when, check)
 
 
 def audit_entries(server, auditor_key):
-    entries, after = [], 0
-    while after is not None:
-        status, page = server.call("GET", f"/v1/audit/entries?after={after}&limit=1000", api_key=auditor_key, timeout=60)
-        if not check(status == 200, f"audit entries page after {after}: {status} {str(page)[:300]}"):
-            return entries
-        entries += page["entries"]
-        after = page["next_after"]
-    return entries
+    return live_server.audit_entries(server, auditor_key, check)
 
 
 def check_log_chain(entries, when):
-    check([e["sequence"] for e in entries] == list(range(1, len(entries) + 1)),
-          f"the audit log's sequence numbers run 1…{len(entries)} without gaps {when}")
-    broken = [b["sequence"] for a, b in zip(entries, entries[1:]) if b["prev_hash"] != a["hash"]]
-    check(not broken, f"every audit entry links to the one before {when} (first break at {broken[:3]})")
+    live_server.check_log_chain(entries, when, check)
 
 
 def statistics(server, auditor_key):
-    status, report = server.call("GET", f"/v1/statistics/applications?{statistics_window()}", api_key=auditor_key)
-    check(status == 200, f"GET /v1/statistics/applications: {status} {str(report)[:300]}")
-    return report.get("totals", {}) if isinstance(report, dict) else {}
+    return live_server.statistics(server, auditor_key, check)
 
 
 def jwks(server):
-    status, body = server.call("GET", "/.well-known/jwks.json")
-    check(status == 200 and isinstance(body, dict) and body.get("keys"), f"{server.name} JWKS: {status} {str(body)[:200]}")
-    return body
+    return live_server.jwks(server, check)
 
 
 def record_activation(token, answer):
@@ -303,7 +171,7 @@ class CrashLoad:
         self.stop_flag = threading.Event()
 
     def unanswered(self, error):
-        kind = "refused" if isinstance(error.__cause__, ConnectionRefusedError) else "cut off"
+        kind = "refused" if error.refused else "cut off"
         with lock:
             self.unreachable[kind] += 1
 
@@ -520,7 +388,11 @@ def main():
         race_people, crash_people = people[:500], people[500:]
         check(max_accounts >= 10, f"the demo site allows several accounts per person: {max_accounts}")
 
-        servers = [Server("A", idca, directory, database), Server("B", idca, directory, database)]
+        # One issuer for every instance, as behind a load balancer (the default depends on the port).
+        # Every request comes from 127.0.0.1: lift the per-address budget, which would throttle the load.
+        serve_arguments = ["--issuer", "http://127.0.0.1", "--address-burst", "100000", "--address-per-minute", "100000"]
+        servers = [Server(name, idca, directory, database, arguments=serve_arguments, server_errors=server_errors)
+                   for name in ("A", "B")]
         for server in servers:
             server.start()
         for server in servers:
@@ -542,19 +414,11 @@ def main():
         traceback.print_exc()
     finally:
         for server in servers:
-            server.stop(timeout=15)
+            server.close()
         check(not server_errors, f"no 5xx answer anywhere: {len(server_errors)}, e.g. {server_errors[:5]}")
-        if failed:
+        if tally.failed:
             for server in servers:
-                for path in server.logs:
-                    try:
-                        lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
-                    except OSError:
-                        continue
-                    notable = [line for line in lines if re.search(r" (error|critical|warning) |status=5\d\d", line)]
-                    print(f"--- {os.path.basename(path)}: {len(lines)} lines, {len(notable)} notable; last of them:")
-                    for line in (notable or lines)[-15:]:
-                        print("   ", line[:400])
+                server.print_notable_log_lines()
         if created:
             dropped = psql(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             if dropped.returncode != 0:
@@ -564,8 +428,8 @@ def main():
         else:
             shutil.rmtree(directory, ignore_errors=True)
     log("done")
-    print(f"multi-instance: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"multi-instance: {tally.passed} passed, {tally.failed} failed")
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":

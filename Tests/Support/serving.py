@@ -1,5 +1,6 @@
-"""Shared by the live-server test scripts: how `idca serve --port 0` tells its port."""
+"""Shared by the live-server test scripts: how `idca serve --port 0` tells its port, and a tally of checks."""
 import re
+import threading
 import time
 
 LISTENING = re.compile(r"address=127\.0\.0\.1:(\d+) \[IDCACommands\] listening")
@@ -21,15 +22,18 @@ def announced_port(log, process, timeout):
 
 
 class Tally:
-    """Counts checks and prints each failure as it happens, for scripts that end with `N passed, M failed`."""
+    """Counts checks and prints each failure as it happens, for scripts that end with `N passed, M failed`.
+    Safe to call from several threads."""
 
     def __init__(self):
         self.passed, self.failed = 0, 0
+        self._lock = threading.Lock()
 
     def check(self, condition, what):
-        if condition:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL:", what, flush=True)
+        with self._lock:
+            if condition:
+                self.passed += 1
+            else:
+                self.failed += 1
+                print("FAIL:", what, flush=True)
         return condition
