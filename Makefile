@@ -7,7 +7,14 @@ BENCH_LINES  ?= 10000000
 # A fixed "today" keeps benchmark and differential verdicts reproducible.
 TODAY        ?= 2026-11-29
 
-.PHONY: all build test run bench deps bench-deps clean
+# The debug binary the live-server tests drive (resolved when a recipe line runs).
+IDCA_DEBUG   = "$$($(SWIFT) build --show-bin-path)/idca"
+# Longer runs of the fuzzers for `make fuzz` (seconds per libFuzzer target; generated API cases).
+FUZZ_SECONDS ?= 300
+FUZZ_CASES   ?= 50000
+SOAK_MINUTES ?= 10
+
+.PHONY: all build test run bench soak fuzz deps bench-deps clean
 
 all: build
 
@@ -26,6 +33,8 @@ deps:
 	@$(PYTHON) -c 'import joserfc' 2>/dev/null || $(PYTHON) -m pip install --quiet joserfc
 	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium chromium-driver; }
 	@$(PYTHON) -c 'import selenium' 2>/dev/null || $(PYTHON) -m pip install --quiet selenium
+	@$(PYTHON) -c 'import schemathesis, hypothesis, sys; sys.exit(schemathesis.__version__ != "4.32.5" or hypothesis.__version__ != "6.155.2")' 2>/dev/null \
+		|| $(PYTHON) -m pip install --quiet schemathesis==4.32.5 hypothesis==6.155.2
 
 bench-deps: deps
 	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
@@ -36,18 +45,43 @@ build:
 # Swift unit, route and CLI tests, with the storage contract run against SQLite and against a
 # throwaway PostgreSQL cluster (Tests/Postgres/with_cluster.sh starts it and always removes it);
 # two `idca serve` instances on one PostgreSQL database under concurrent load and kill -9; the
-# live-server smoke test against the OpenAPI document; the independent Python audit-chain checker
-# against `idca audit verify` on intact and tampered logs; the independent Python oracle's
-# self-test; and the differential test of `idca validate` against that oracle on a large corpus.
+# live-server smoke test against the OpenAPI document; the browser test; the crash checker (kill -9
+# under load) on SQLite and on PostgreSQL; schemathesis' generated cases and the hand-written hostile
+# ones against the live server; slow, idle and oversized clients; a full disk; PostgreSQL stopped
+# under load; the independent Python
+# audit-chain checker against `idca audit verify` on intact and tampered logs; the independent
+# Python oracle's self-test; and the differential test of `idca validate` against that oracle on a
+# large corpus. What each promises: Docs/RELIABILITY.md.
 test: deps
 	$(SWIFT) build --build-tests
 	IDCA_REQUIRE_POSTGRES=1 Tests/Postgres/with_cluster.sh $(SWIFT) test --skip-build
-	Tests/Postgres/with_cluster.sh $(PYTHON) Tests/Postgres/multi_instance_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
-	$(PYTHON) Tests/API/smoke_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
-	$(PYTHON) Tests/Browser/browser_test.py --idca "$$($(SWIFT) build --show-bin-path)/idca"
-	IDCA_BIN="$$($(SWIFT) build --show-bin-path)/idca" $(PYTHON) Tests/Audit/test_verify_chain.py
+	Tests/Postgres/with_cluster.sh $(PYTHON) Tests/Postgres/multi_instance_test.py --idca $(IDCA_DEBUG)
+	$(PYTHON) Tests/API/smoke_test.py --idca $(IDCA_DEBUG)
+	$(PYTHON) Tests/Browser/browser_test.py --idca $(IDCA_DEBUG)
+	$(PYTHON) Tests/Reliability/crash_test.py --idca $(IDCA_DEBUG) --backend sqlite
+	Tests/Postgres/with_cluster.sh $(PYTHON) Tests/Reliability/crash_test.py --idca $(IDCA_DEBUG) --backend postgres
+	$(PYTHON) Tests/API/fuzz_api.py --idca $(IDCA_DEBUG) --cases 5000 --seed 8
+	$(PYTHON) Tests/API/hostile_test.py --idca $(IDCA_DEBUG)
+	$(PYTHON) Tests/Reliability/exhaustion_test.py --idca $(IDCA_DEBUG)
+	$(PYTHON) Tests/Reliability/disk_full_test.py --idca $(IDCA_DEBUG)
+	Tests/Postgres/with_cluster.sh $(PYTHON) Tests/Reliability/database_outage_test.py --idca $(IDCA_DEBUG)
+	IDCA_BIN=$(IDCA_DEBUG) $(PYTHON) Tests/Audit/test_verify_chain.py
 	cd Tests/Reference && $(PYTHON) -m unittest -q
-	$(PYTHON) Tests/Reference/differential.py --idca "$$($(SWIFT) build --show-bin-path)/idca" --count 200000 --today $(TODAY)
+	$(PYTHON) Tests/Reference/differential.py --idca $(IDCA_DEBUG) --count 200000 --today $(TODAY)
+
+# Longer fuzzing than `make test` does (Docs/RELIABILITY.md): every libFuzzer target of Tests/Fuzz for
+# FUZZ_SECONDS each (address sanitizer on; a crash leaves its input and fails), then FUZZ_CASES
+# schemathesis cases with a seed of the day, printed so that a failure can be replayed.
+fuzz: deps
+	bash Tests/Fuzz/run.sh $(FUZZ_SECONDS)
+	$(SWIFT) build --product idca
+	$(PYTHON) Tests/API/fuzz_api.py --idca $(IDCA_DEBUG) --cases $(FUZZ_CASES) --seed $$(date +%Y%m%d)
+
+# Ten minutes (SOAK_MINUTES) of mixed applications and verifications at half the benchmark rate
+# against the release server: memory flat, p99 stable, zero errors (Docs/RELIABILITY.md). Not in CI.
+soak: bench-deps
+	$(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --product idca
+	bash Tests/Reliability/soak.sh "$$($(SWIFT) build -c release --scratch-path $(BENCH_BUILD) --show-bin-path)" $(SOAK_MINUTES)
 
 # The real service on an embedded SQLite with demo data: keys and registry are created on the first
 # run and kept (var/, keys/); every later run starts the same CA again.
@@ -90,4 +124,4 @@ bench: bench-deps
 	done
 
 clean:
-	rm -rf .build $(BENCH_BUILD) var/bench
+	rm -rf .build $(BENCH_BUILD) .build-fuzz var/bench

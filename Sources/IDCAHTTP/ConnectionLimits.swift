@@ -3,6 +3,7 @@ import IDCACore
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// What one connection may cost the server (Docs/RELIABILITY.md, "Exhaustion"). Every request body
@@ -96,9 +97,17 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where closeWhenAnswered:
+            // Say so: the client learns not to send its next request on this connection.
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            return
+        case .head, .body:
             context.write(data, promise: promise)
             return
+        case .end:
+            break
         }
         responsesOwed = max(0, responsesOwed - 1)
         if closeWhenAnswered, responsesOwed == 0 {
@@ -107,6 +116,33 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             context.write(data, promise: promise)
         }
+    }
+
+    /// A request NIO's parser refuses (an unknown method, a head over the limit, a bad
+    /// `Content-Length`, bytes no request may hold) never reaches a route. Hummingbird would answer it
+    /// with an empty 400; this answers in the API's error shape instead, and closes the connection,
+    /// as nothing after a request that does not parse can be read reliably.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, responsesOwed == 0 else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let (status, resource): (HTTPResponse.Status, ErrorResource) = parserError == .headerOverflow
+            ? (.requestHeaderFieldsTooLarge,
+               ErrorResource(error: "headers_too_large", message: "The request's header lines are longer than 16 KiB together."))
+            : (.badRequest, ErrorResource(error: "bad_request", message: "The request is not valid HTTP/1.1."))
+        let body = (try? jsonEncoder.encode(resource)).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+        // An id as every other answer carries, so that the client's report and this log line meet.
+        var random = SystemRandomNumberGenerator()
+        let id = (0..<2).map { _ in String(random.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+        var head = HTTPResponse(status: status, headerFields: [
+            .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes), .connection: "close",
+        ])
+        if let name = HTTPField.Name("X-Request-ID") { head.headerFields[name] = id }
+        logger.notice("request refused by the HTTP parser", metadata: ["error": "\(parserError)", "hb.request.id": "\(id)"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -156,5 +192,11 @@ func collectBody(of request: Request) async throws -> ByteBuffer {
         // request deadline. Nobody reads this answer; the log and metrics should still say 400, not 500.
         throw IDCAError(.badRequest, code: "body_incomplete", message: "The request body ended before it was complete.",
                         detail: String(describing: type(of: error)))
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

@@ -51,10 +51,15 @@ public struct DisclosureService: Sendable {
     }
 
     /// Asks for the identity behind `pseudonym` at `site`, for `caseReference` (1–64 characters,
-    /// no spaces or control characters: a file number such as `（2026）京0105刑初123号`).
+    /// no spaces, control or format characters: a file number such as `（2026）京0105刑初123号`).
+    /// Characters are Unicode scalars, as JSON Schema's `maxLength` counts them: counted as graphemes,
+    /// one letter with thousands of combining marks would pass as one. Format characters (U+202E and
+    /// its kind) could make a case number read differently in the audit log than it is stored.
     public func request(site siteText: String, pseudonym: String, caseReference: String, by auditor: Auditor) async throws -> DisclosureRequest {
-        guard (1...64).contains(caseReference.count),
-              !caseReference.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+        guard (1...64).contains(caseReference.unicodeScalars.count),
+              !caseReference.unicodeScalars.contains(where: {
+                  $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
+              })
         else {
             throw IDCAError(.badRequest, code: "invalid_case", message: "The case reference is 1 to 64 characters, without spaces.", field: "case")
         }

@@ -69,6 +69,14 @@ struct DisclosureRouteTests {
             #expect(try await request(good, key: apiKey).status == .unauthorized, "a site key is not an auditor's")
             #expect(try await request(good.merging(["case": "two words"]) { $1 }).object["error"] as? String == "invalid_case")
             #expect(try await request(good.merging(["case": ""]) { $1 }).object["error"] as? String == "invalid_case")
+            // Characters are scalars (as the document's maxLength counts them): one letter and 64
+            // combining accents is 65, not 1. Found by the API fuzzing of issue 8.
+            #expect(try await request(good.merging(["case": "a" + String(repeating: "\u{301}", count: 64)]) { $1 }).object["error"] as? String
+                    == "invalid_case")
+            #expect(try await request(good.merging(["case": "CASE-\u{202E}1"]) { $1 }).object["error"] as? String == "invalid_case",
+                    "a direction override would make the log read differently from what is stored")
+            #expect(try await request(good.merging(["case": String(repeating: "é", count: 64)]) { $1 }).object["error"] as? String
+                    != "invalid_case", "64 precomposed characters are within the limit")
             #expect(try await request(good.merging(["site": "site_" + String(repeating: "z", count: 26)]) { $1 }).object["error"] as? String
                     == "site_not_found")
             #expect(try await request(good.merging(["subject": String(repeating: "a", count: 32)]) { $1 }).object["error"] as? String

@@ -6,9 +6,9 @@ the JWKS).
 
 Functions that check something take `check(condition, what)` (for example `serving.Tally().check`).
 """
-import contextlib, datetime, http.client, json, os, random, re, signal, subprocess, threading, time, urllib.parse
+import contextlib, datetime, http.client, json, os, random, re, subprocess, threading, time, urllib.parse
 
-from serving import announced_port
+from serving import announced_port, terminate
 
 _lock = threading.Lock()
 
@@ -68,15 +68,7 @@ class Server:
 
     def stop(self, timeout=30):
         """SIGTERM, then SIGKILL after `timeout`; the exit status (None if it had to be killed)."""
-        if not self.process or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
+        return terminate(self.process, timeout)
 
     def close(self):
         """Stop (as `stop`) and close the log file."""

@@ -1,5 +1,6 @@
 """Shared by the live-server test scripts: how `idca serve --port 0` tells its port, and a tally of checks."""
 import re
+import subprocess
 import threading
 import time
 
@@ -37,3 +38,17 @@ class Tally:
                 self.failed += 1
                 print("FAIL:", what, flush=True)
         return condition
+
+
+def terminate(process, timeout):
+    """SIGTERM, then SIGKILL after `timeout` seconds; the exit status (None if it had to be killed, or
+    if there was no process)."""
+    if process is None or process.poll() is not None:
+        return process.returncode if process else None
+    process.terminate()
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
