@@ -8,6 +8,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "idca", targets: ["idca"]),
+        // The libraries the parser fuzzers of Tests/Fuzz (a package of their own) link against.
+        .library(name: "IDCARules", targets: ["IDCARules"]),
+        .library(name: "IDCACore", targets: ["IDCACore"]),
+        .library(name: "IDCARegistry", targets: ["IDCARegistry"]),
+        .library(name: "IDCATokens", targets: ["IDCATokens"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -32,7 +32,11 @@ public enum NameRules {
     /// so "北京某某（科技）有限公司" and "北京某某 (科技) 有限公司" compare equal.
     public static func normalizedOrganizationName(_ raw: String) throws(NameViolation) -> String {
         let compatible = raw.precomposedStringWithCompatibilityMapping
+        // NFKC once more after the whitespace is gone: a space may have stood between a letter and its
+        // combining mark (or come from NFKC itself: U+00B4 becomes a space and U+0301), and the two
+        // compose only now. Without it the result depends on where whitespace was (found by fuzzing).
         let compact = String(String.UnicodeScalarView(compatible.unicodeScalars.filter { !$0.properties.isWhitespace }))
+            .precomposedStringWithCompatibilityMapping
         try check(compact)
         return compact
     }

@@ -19,7 +19,7 @@ import Darwin
 ///
 /// Other details: a UTF-8 byte-order mark at the very start is skipped; blank lines are skipped (a
 /// registry row always has several columns); input that ends without a line break still ends its
-/// last record; a CR is part of the line break only right before LF.
+/// last record; a CR is part of the line break only right before LF, or as the input's last byte.
 ///
 /// The reader is a single-pass iterator over a file descriptor and is not `Sendable`: use it from
 /// one task at a time.
