@@ -129,7 +129,7 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let (status, resource): (HTTPResponse.Status, ErrorResource) = parserError == .headerOverflow
             ? (.requestHeaderFieldsTooLarge,
-               ErrorResource(error: "headers_too_large", message: "The request's header lines are longer than 16 KiB together."))
+               ErrorResource(error: "headers_too_large", message: "The request's header lines are over 16 KiB together, or over 100."))
             : (.badRequest, ErrorResource(error: "bad_request", message: "The request is not valid HTTP/1.1."))
         let body = (try? jsonEncoder.encode(resource)).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
         // An id as every other answer carries, so that the client's report and this log line meet.
