@@ -126,6 +126,9 @@ done
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server/status" 2> /dev/null || true)
     ticks=$(awk '{ print $14 + $15 }' "/proc/$server/stat" 2> /dev/null || true)
     [ -n "$rss" ] && echo "$(now_ms) $rss $ticks" >> rss.log
+    # The database and its WAL: a WAL that keeps growing (checkpoints starved by readers) makes
+    # every read search more of it, one suspect when latency climbs.
+    echo "$(now_ms) $(stat -c %s var/idca.sqlite 2> /dev/null || echo 0) $(stat -c %s var/idca.sqlite-wal 2> /dev/null || echo 0)" >> files.log
     sleep "$rss_interval"
   done ) &
 sampler=$!
@@ -245,6 +248,11 @@ if len(after) >= 2:
                      f"{(peak - base) / base * 100:+.1f} %), limit +{rss_limit:g} %"))
 else:
     verdicts.append((False, "RSS after warm-up: not enough samples"))
+# The database and its WAL over the run (informational: where latency may go).
+sizes = [tuple(int(x) for x in line.split()) for line in open(os.path.join(work, "files.log")) if len(line.split()) == 3]
+if sizes:
+    print(f"database file {sizes[0][1] / 1e6:.0f} -> {sizes[-1][1] / 1e6:.0f} MB; WAL {sizes[0][2] / 1e6:.1f} -> "
+          f"{sizes[-1][2] / 1e6:.1f} MB (peak {max(s[2] for s in sizes) / 1e6:.1f} MB)")
 # Latency: the last window against the first window after warm-up.
 for kind, label in (("apply", "applications"), ("verify", "verifications")):
     first, final = results.get((2, kind)), results.get((last, kind))
