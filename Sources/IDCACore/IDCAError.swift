@@ -43,3 +43,12 @@ public struct IDCAError: Error, Sendable, CustomStringConvertible {
         return text
     }
 }
+
+extension IDCAError {
+    /// The database could not be reached or refused the write (503), whichever backend: `detail`
+    /// names the cause for the log only, and must hold no statement arguments (they carry personal data).
+    public static func storageUnavailable(detail: String) -> IDCAError {
+        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
+                  detail: detail)
+    }
+}

@@ -272,13 +272,11 @@ public struct PostgresLocation: Sendable {
 extension IDCAError {
     /// A storage failure: internal detail for the log, nothing for the client.
     static func storage(_ error: PSQLError) -> IDCAError {
-        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
-                  detail: "PostgreSQL: \(error.code)" + (error.serverInfo?[.sqlState].map { " \($0)" } ?? ""))
+        .storageUnavailable(detail: "PostgreSQL: \(error.code)" + (error.serverInfo?[.sqlState].map { " \($0)" } ?? ""))
     }
 
     /// A failure before any query ran: no connection within the deadline, or the pool refusing.
     static func storage(pool error: any Error) -> IDCAError {
-        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
-                  detail: "PostgreSQL pool: \(error)")
+        .storageUnavailable(detail: "PostgreSQL pool: \(error)")
     }
 }

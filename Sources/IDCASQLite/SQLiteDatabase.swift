@@ -268,7 +268,6 @@ extension IDCAError {
     /// A storage failure: internal detail for the log, nothing for the client.
     static func storage(_ error: any Error) -> IDCAError {
         // Only the result code: a DatabaseError's description holds the statement's arguments.
-        IDCAError(.unavailable, code: "storage_unavailable", message: "The service cannot reach its database; try again shortly.",
-                  detail: (error as? DatabaseError).map { "SQLite \($0.extendedResultCode)" } ?? String(describing: type(of: error)))
+        .storageUnavailable(detail: (error as? DatabaseError).map { "SQLite \($0.extendedResultCode)" } ?? String(describing: type(of: error)))
     }
 }
